@@ -1,0 +1,111 @@
+# Scan-to-email firmware: host simulator, tests and lab.
+# `make` builds build/mfp-sim; `make run` and `make test` install what they need first.
+
+BUILD    ?= build
+CC       ?= cc
+LWIP_DIR := $(BUILD)/src/lwip
+LWIP_OK  := $(LWIP_DIR)/.fetched
+
+WARN     := -Wall -Wextra -Werror -std=c11
+DEFS     := -D_DEFAULT_SOURCE -D_GNU_SOURCE
+INC      := -Ifirmware -Ihal/include -Ismtp/include -Iscan/include -Isim \
+            -I$(LWIP_DIR)/src/include -I$(LWIP_DIR)/port/include
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = $(WARN) $(DEFS) $(INC) $(CFLAGS)
+LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -ljpeg -ltiff -lz -lslirp -lpng
+
+# Firmware code: the same sources for every build (host and board).
+FW_SRC   := $(wildcard firmware/*.c smtp/*.c scan/*.c)
+SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+
+# lwIP from Debian's source package, built with our firmware/lwipopts.h.
+# (Filelists names are resolved after the source is fetched.)
+LWIP_SRC = $(addprefix $(LWIP_DIR)/src/,$(LWIP_FILES))
+LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
+  core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/altcp.c \
+  core/altcp_alloc.c core/altcp_tcp.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+  core/timeouts.c core/udp.c core/ipv4/autoip.c core/ipv4/dhcp.c core/ipv4/etharp.c \
+  core/ipv4/icmp.c core/ipv4/igmp.c core/ipv4/ip4_frag.c core/ipv4/ip4.c \
+  core/ipv4/ip4_addr.c netif/ethernet.c \
+  apps/altcp_tls/altcp_tls_mbedtls.c apps/altcp_tls/altcp_tls_mbedtls_mem.c
+# lwIP's own code is not ours to fix: its warnings are not errors.
+LWIP_CFLAGS = -std=gnu99 -w $(DEFS) -Ifirmware -I$(LWIP_DIR)/src/include \
+              -I$(LWIP_DIR)/port/include $(CFLAGS)
+
+OBJ      = $(BUILD)/obj
+FW_OBJ   = $(FW_SRC:%.c=$(OBJ)/%.o)
+SIM_OBJ  = $(SIM_SRC:%.c=$(OBJ)/%.o)
+LWIP_OBJ = $(LWIP_FILES:%.c=$(OBJ)/lwip/%.o)
+
+# Unit tests: the same sources with ASan and UBSan.
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+AOBJ     = $(BUILD)/asan
+UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+FAKE_SRC := $(wildcard tests/fake/*.c)
+
+.PHONY: all deps run test unit integration lab-up lab-down clean fuzz bench
+all: $(BUILD)/mfp-sim
+
+deps:
+	@sh tools/deps.sh
+
+$(LWIP_OK):
+	@mkdir -p $(BUILD)/src
+	cd $(BUILD)/src && rm -rf lwip lwip-* && apt-get source -q lwip >apt-source.log 2>&1 \
+	  && mv lwip-2.1.3* lwip
+	@touch $@
+
+$(OBJ)/lwip/%.o: $(LWIP_OK) firmware/lwipopts.h
+	@mkdir -p $(dir $@)
+	$(CC) $(LWIP_CFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(AOBJ)/lwip/%.o: $(LWIP_OK) firmware/lwipopts.h
+	@mkdir -p $(dir $@)
+	$(CC) $(LWIP_CFLAGS) $(SAN) -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(BUILD)/liblwip.a: $(LWIP_OBJ)
+	$(AR) rcs $@ $^
+
+$(OBJ)/%.o: %.c $(LWIP_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(AOBJ)/%.o: %.c $(LWIP_OK)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fake $(SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/libfw.a: $(FW_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/mfp-sim: $(OBJ)/sim/main.o $(SIM_OBJ) $(BUILD)/libfw.a $(BUILD)/liblwip.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# Each unit test links every firmware and simulator object plus the fakes.
+$(BUILD)/unit/%: tests/unit/%.c $(FW_SRC:%.c=$(AOBJ)/%.o) $(SIM_SRC:%.c=$(AOBJ)/%.o) \
+                 $(FAKE_SRC:%.c=$(AOBJ)/%.o) $(LWIP_FILES:%.c=$(AOBJ)/lwip/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fake $(SAN) -o $@ $^ -lcmocka $(LIBS)
+
+unit: $(UNIT_BIN)
+	@sh tests/run_unit.sh $(UNIT_BIN)
+
+integration: $(BUILD)/mfp-sim
+	@sh tests/integration/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@sh tests/run_all.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh sim/lab/up
+	@sh tools/demo.sh
+
+lab-up: ; @sh sim/lab/up
+lab-down: ; @sh sim/lab/down
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/*.a $(BUILD)/mfp-sim
+
+-include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)

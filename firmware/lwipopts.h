@@ -1,0 +1,64 @@
+/* lwIP options for the MFP firmware: one cooperative super-loop (NO_SYS=1),
+ * altcp (TCP and TLS behind one API), DHCP and DNS, IPv4 only.
+ * Every option not set here keeps lwIP's default from lwip/opt.h. */
+#ifndef FW_LWIPOPTS_H
+#define FW_LWIPOPTS_H
+
+#define NO_SYS 1
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define SYS_LIGHTWEIGHT_PROT 0
+
+/* Memory: lwIP's own heap and pools, sized for one SMTP/TLS session plus
+ * DHCP and DNS. The TLS record buffers live in Mbed TLS's allocations. */
+#define MEM_ALIGNMENT 4
+#define MEM_SIZE (48 * 1024)
+#define MEMP_NUM_PBUF 32
+#define MEMP_NUM_TCP_PCB 4
+#define MEMP_NUM_TCP_PCB_LISTEN 2
+#define MEMP_NUM_TCP_SEG 64
+#define MEMP_NUM_UDP_PCB 6
+#define PBUF_POOL_SIZE 32
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
+
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 1
+/* 2.1.3's name for the ARP probe of a new lease; it costs a second per lease. */
+#define DHCP_DOES_ARP_CHECK 0
+#define LWIP_AUTOIP 0
+#define LWIP_DNS 1
+#define DNS_MAX_SERVERS 2
+#define LWIP_NETIF_HOSTNAME 1
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 1
+
+/* TCP: a full-size window and send buffer so a page streams without
+ * waiting on every segment. */
+#define TCP_MSS 1460
+#define TCP_WND (8 * TCP_MSS)
+#define TCP_SND_BUF (8 * TCP_MSS)
+#define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF) / TCP_MSS)
+#define LWIP_TCP_KEEPALIVE 1
+
+/* altcp: the SMTP and LDAP transports run over TCP or TLS alike. */
+#define LWIP_ALTCP 1
+#define LWIP_ALTCP_TLS 1
+#define LWIP_ALTCP_TLS_MBEDTLS 1
+
+/* Statistics: the firmware reports pool and heap high-water marks. */
+#define LWIP_STATS 1
+#define MEM_STATS 1
+#define MEMP_STATS 1
+#define LWIP_STATS_DISPLAY 0
+
+#define LWIP_CHECKSUM_ON_COPY 1
+#define LWIP_DEBUG 0
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install every Debian package the project needs; idempotent.
+# Runs apt-get update only when a package is missing, and adds a deb-src
+# entry (for `apt-get source lwip`) only when none exists.
+set -eu
+
+PKGS="build-essential pkg-config dpkg-dev clang llvm
+libmbedtls-dev libjpeg62-turbo-dev libtiff-dev zlib1g-dev libcmocka-dev
+libslirp-dev libpng-dev valgrind
+postfix dnsmasq-base iproute2 openssl socat
+libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing="$missing $p"
+done
+
+need_src=0
+grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ /etc/apt/sources.list || need_src=1
+
+if [ "$need_src" = 1 ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+        > /etc/apt/sources.list.d/debian-src.sources
+fi
+
+if [ -n "$missing" ] || [ "$need_src" = 1 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    apt-get update -q
+    # shellcheck disable=SC2086
+    [ -z "$missing" ] || apt-get install -y -q --no-install-recommends $missing
+fi
+echo "deps: all packages installed"
