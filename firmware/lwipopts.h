@@ -35,6 +35,9 @@
 #define LWIP_AUTOIP 0
 #define LWIP_DNS 1
 #define DNS_MAX_SERVERS 2
+/* Names pinned by the service menu (mfp-sim --resolve) for networks without DNS. */
+#define DNS_LOCAL_HOSTLIST 1
+#define DNS_LOCAL_HOSTLIST_IS_DYNAMIC 1
 #define LWIP_NETIF_HOSTNAME 1
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 1

@@ -1,0 +1,55 @@
+/* Budgets of the scan pipeline (scan_jpeg, spool, scan_job). Each is a
+ * default that a board may override before this header is included
+ * (for instance with -D on the command line). */
+#ifndef SCAN_OPTS_H
+#define SCAN_OPTS_H
+
+/* Bytes of compressed JPEG held in the encoder context before they are
+ * handed to the sink (the spool, hence the storage HAL). Larger means fewer
+ * storage writes; flash pages are typically 2-4 KiB. */
+#ifndef SCAN_JPEG_OUTBUF_SIZE
+#define SCAN_JPEG_OUTBUF_SIZE 4096
+#endif
+
+/* JPEG quality used when the job configuration leaves it at 0. */
+#ifndef SCAN_JPEG_QUALITY_DEFAULT
+#define SCAN_JPEG_QUALITY_DEFAULT 85
+#endif
+
+/* Lines per band when the job configuration leaves band_lines at 0. A
+ * multiple of 16 matches libjpeg's MCU row for 4:2:0 colour. */
+#ifndef SCAN_JOB_BAND_LINES_DEFAULT
+#define SCAN_JOB_BAND_LINES_DEFAULT 16
+#endif
+
+/* Pages one job can spool; the list of committed pages is a fixed array of
+ * this many entries inside struct scan_job. */
+#ifndef SCAN_JOB_MAX_PAGES
+#define SCAN_JOB_MAX_PAGES 100
+#endif
+
+/* Longest spool name prefix (without the NUL), e.g. "j0042-". */
+#ifndef SPOOL_PREFIX_MAX
+#define SPOOL_PREFIX_MAX 24
+#endif
+
+/* Bytes read per storage call when the spool checks a page's CRC (on the
+ * stack of spool_page_open()). */
+#ifndef SPOOL_VERIFY_CHUNK
+#define SPOOL_VERIFY_CHUNK 512
+#endif
+
+#if SCAN_JPEG_OUTBUF_SIZE < 256
+#error "SCAN_JPEG_OUTBUF_SIZE must be at least 256 bytes"
+#endif
+#if SCAN_JOB_BAND_LINES_DEFAULT < 1
+#error "SCAN_JOB_BAND_LINES_DEFAULT must be at least 1"
+#endif
+#if SCAN_JOB_MAX_PAGES < 1 || SCAN_JOB_MAX_PAGES > 9999
+#error "SCAN_JOB_MAX_PAGES must be 1..9999 (spool names carry 4 digits)"
+#endif
+#if SPOOL_PREFIX_MAX + 10 > 64
+#error "SPOOL_PREFIX_MAX + \"p0000.jpg\" must fit HAL_STORAGE_NAME_MAX (64)"
+#endif
+
+#endif

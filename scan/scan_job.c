@@ -1,0 +1,252 @@
+/* Scan job: one bounded slice of scanner -> JPEG -> spool per step. */
+#include "scan_job.h"
+
+#include <string.h>
+
+static int scan_job_start(struct scan_job *job);
+static int scan_job_next_page(struct scan_job *job);
+static int scan_job_band(struct scan_job *job);
+static int scan_job_finish_page(struct scan_job *job);
+static int scan_job_fail(struct scan_job *job, int err, int detail);
+static int scan_job_from_scanner(int rc);
+static int scan_job_from_spool(int rc);
+static int scan_job_from_jpeg(struct scan_job *job, int rc);
+static int scan_job_sink(void *arg, const uint8_t *buf, size_t len);
+static unsigned scan_job_band_lines(unsigned band_lines);
+
+unsigned scan_job_pixels(unsigned mm10, unsigned dpi)
+{
+    /* 254 tenths of a millimetre per inch; + 127 rounds to nearest. */
+    return (unsigned)(((uint64_t)mm10 * dpi + 127) / 254);
+}
+
+size_t scan_job_band_buffer_size(const struct hal_scan_params *params, unsigned band_lines)
+{
+    size_t components;
+
+    if (params == NULL)
+        return 0;
+    components = params->color == HAL_SCAN_GREY ? 1 : 3;
+    return (size_t)scan_job_pixels(params->width_mm10, params->dpi) * components *
+           scan_job_band_lines(band_lines);
+}
+
+int scan_job_init(struct scan_job *job, const struct scan_job_cfg *cfg)
+{
+    size_t need;
+
+    if (job == NULL)
+        return SCAN_JOB_ERR_BAD_ARG;
+    memset(job, 0, sizeof(*job));
+    if (cfg == NULL || cfg->scanner == NULL || cfg->storage == NULL || cfg->band_buf == NULL ||
+        cfg->quality > 100)
+        return SCAN_JOB_ERR_BAD_ARG;
+    if (cfg->prefix != NULL && strlen(cfg->prefix) > SPOOL_PREFIX_MAX)
+        return SCAN_JOB_ERR_BAD_ARG;
+    need = scan_job_band_buffer_size(&cfg->params, cfg->band_lines);
+    if (need == 0 || cfg->band_buf_size < need)
+        return SCAN_JOB_ERR_BAD_ARG;
+
+    job->cfg = *cfg;
+    if (cfg->prefix != NULL)
+        strcpy(job->prefix, cfg->prefix);
+    job->cfg.prefix = job->prefix;
+    job->cfg.band_lines = scan_job_band_lines(cfg->band_lines);
+    if (job->cfg.quality == 0)
+        job->cfg.quality = SCAN_JPEG_QUALITY_DEFAULT;
+    job->state = SCAN_JOB_S_START;
+    return 0;
+}
+
+int scan_job_step(struct scan_job *job)
+{
+    if (job == NULL)
+        return SCAN_JOB_ERR_BAD_ARG;
+    switch (job->state) {
+    case SCAN_JOB_S_START:
+        return scan_job_start(job);
+    case SCAN_JOB_S_NEXT_PAGE:
+        return scan_job_next_page(job);
+    case SCAN_JOB_S_BAND:
+        return scan_job_band(job);
+    case SCAN_JOB_S_FINISH:
+        return scan_job_finish_page(job);
+    case SCAN_JOB_S_DONE:
+        return SCAN_JOB_DONE;
+    case SCAN_JOB_S_FAILED:
+    default:
+        return job->error != 0 ? job->error : SCAN_JOB_ERR_BAD_ARG;
+    }
+}
+
+void scan_job_free(struct scan_job *job)
+{
+    if (job == NULL)
+        return;
+    scan_jpeg_abort(&job->jpeg);
+    spool_writer_abort(&job->spool);
+    if (job->scanner_armed) {
+        hal_scanner_stop(job->cfg.scanner);
+        job->scanner_armed = 0;
+    }
+}
+
+unsigned scan_job_page_index(const struct scan_job *job) { return job->page.index; }
+unsigned scan_job_lines_done(const struct scan_job *job) { return job->lines_done; }
+unsigned scan_job_page_height(const struct scan_job *job) { return job->page.height; }
+unsigned scan_job_page_count(const struct scan_job *job) { return job->n_pages; }
+
+const struct scan_job_page *scan_job_page(const struct scan_job *job, unsigned i)
+{
+    return i < job->n_pages ? &job->pages[i] : NULL;
+}
+
+int scan_job_error(const struct scan_job *job) { return job->error; }
+int scan_job_error_detail(const struct scan_job *job) { return job->error_detail; }
+unsigned scan_job_error_page_index(const struct scan_job *job) { return job->error_page; }
+
+static int scan_job_start(struct scan_job *job)
+{
+    int rc = hal_scanner_start(job->cfg.scanner, &job->cfg.params);
+
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_scanner(rc), rc);
+    job->scanner_armed = 1;
+    job->state = SCAN_JOB_S_NEXT_PAGE;
+    return SCAN_JOB_AGAIN;
+}
+
+static int scan_job_next_page(struct scan_job *job)
+{
+    char name[HAL_STORAGE_NAME_MAX + 1];
+    struct scan_jpeg_params jp;
+    struct hal_scan_page page;
+    unsigned expect_components = job->cfg.params.color == HAL_SCAN_GREY ? 1 : 3;
+    unsigned index = job->n_pages;
+    int rc;
+
+    /* job->page keeps the last page until a new one is fed, so progress
+     * still reads "page N, all lines" once the job is done. */
+    memset(&page, 0, sizeof(page));
+    rc = hal_scanner_next_page(job->cfg.scanner, &page);
+    if (rc == HAL_SCAN_NO_MORE_PAGES) {
+        hal_scanner_stop(job->cfg.scanner);
+        job->scanner_armed = 0;
+        job->state = SCAN_JOB_S_DONE;
+        return SCAN_JOB_DONE;
+    }
+    job->page = page;
+    job->page.index = index; /* our count, whatever the driver wrote there */
+    job->lines_done = 0;
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_scanner(rc), rc);
+    if (index >= SCAN_JOB_MAX_PAGES)
+        return scan_job_fail(job, SCAN_JOB_ERR_TOO_MANY_PAGES, 0);
+    if (page.width == 0 || page.height == 0 || page.components != expect_components ||
+        (size_t)page.width * page.components * job->cfg.band_lines > job->cfg.band_buf_size)
+        return scan_job_fail(job, SCAN_JOB_ERR_PAGE_SIZE, 0);
+
+    rc = spool_page_name(name, sizeof(name), job->prefix, index + 1, "jpg");
+    if (rc == 0)
+        rc = spool_writer_open(&job->spool, job->cfg.storage, name);
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_spool(rc), rc);
+
+    jp.width = job->page.width;
+    jp.height = job->page.height;
+    jp.components = job->page.components;
+    jp.dpi = job->cfg.params.dpi;
+    jp.quality = job->cfg.quality;
+    rc = scan_jpeg_init(&job->jpeg, &jp, scan_job_sink, &job->spool);
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+    job->state = SCAN_JOB_S_BAND;
+    return SCAN_JOB_AGAIN;
+}
+
+static int scan_job_band(struct scan_job *job)
+{
+    unsigned want = job->page.height - job->lines_done;
+    int n, rc;
+
+    if (want > job->cfg.band_lines)
+        want = job->cfg.band_lines;
+    n = hal_scanner_read_band(job->cfg.scanner, job->cfg.band_buf, want);
+    if (n < 0)
+        return scan_job_fail(job, scan_job_from_scanner(n), n);
+    if (n == 0)
+        return scan_job_fail(job, SCAN_JOB_ERR_SHORT_PAGE, 0);
+    if ((unsigned)n > want) /* the driver wrote past what we asked for */
+        return scan_job_fail(job, SCAN_JOB_ERR_SCANNER, n);
+    rc = scan_jpeg_write_lines(&job->jpeg, job->cfg.band_buf, (unsigned)n);
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+    job->lines_done += (unsigned)n;
+    if (job->lines_done == job->page.height)
+        job->state = SCAN_JOB_S_FINISH;
+    return SCAN_JOB_AGAIN;
+}
+
+static int scan_job_finish_page(struct scan_job *job)
+{
+    struct scan_job_page *pg = &job->pages[job->n_pages];
+    int rc = scan_jpeg_finish(&job->jpeg);
+
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+    rc = spool_writer_commit(&job->spool);
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_spool(rc), rc);
+    strcpy(pg->name, job->spool.name);
+    pg->size = spool_writer_length(&job->spool);
+    job->n_pages++;
+    job->state = SCAN_JOB_S_NEXT_PAGE;
+    return SCAN_JOB_AGAIN;
+}
+
+static int scan_job_fail(struct scan_job *job, int err, int detail)
+{
+    scan_job_free(job);
+    job->error = err;
+    job->error_detail = detail;
+    job->error_page = job->page.index;
+    job->state = SCAN_JOB_S_FAILED;
+    return err;
+}
+
+static int scan_job_from_scanner(int rc)
+{
+    switch (rc) {
+    case HAL_SCAN_ERR_JAM:
+        return SCAN_JOB_ERR_JAM;
+    case HAL_SCAN_ERR_COVER_OPEN:
+        return SCAN_JOB_ERR_COVER_OPEN;
+    case HAL_SCAN_ERR_STALLED:
+        return SCAN_JOB_ERR_STALLED;
+    default:
+        return SCAN_JOB_ERR_SCANNER;
+    }
+}
+
+static int scan_job_from_spool(int rc)
+{
+    return rc == SPOOL_ERR_FULL ? SCAN_JOB_ERR_STORAGE_FULL : SCAN_JOB_ERR_STORAGE;
+}
+
+/* A sink failure is the spool's; anything else is the encoder's. */
+static int scan_job_from_jpeg(struct scan_job *job, int rc)
+{
+    if (rc == SCAN_JPEG_ERR_SINK)
+        return scan_job_from_spool(scan_jpeg_sink_error(&job->jpeg));
+    return SCAN_JOB_ERR_ENCODE;
+}
+
+static int scan_job_sink(void *arg, const uint8_t *buf, size_t len)
+{
+    return spool_writer_write(arg, buf, len);
+}
+
+static unsigned scan_job_band_lines(unsigned band_lines)
+{
+    return band_lines != 0 ? band_lines : SCAN_JOB_BAND_LINES_DEFAULT;
+}

@@ -1,0 +1,589 @@
+/* mfp-sim: the service menu of the simulated MFP. Runs the firmware's code
+ * (job manager, lwIP, SMTP) on Linux with simulator HAL backends. */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw_job.h"
+#include "fw_loop.h"
+#include "fw_net.h"
+#include "fw_settings.h"
+#include "sim_netif_slirp.h"
+#include "sim_netif_tap.h"
+#include "sim_pcap.h"
+#include "sim_scanner.h"
+#include "sim_storage.h"
+#include "sim_sys.h"
+#include "sim_json.h"
+
+#define SIM_LIST_MAX 16
+
+/* Options shared by every subcommand that touches the network. */
+struct sim_net_opts {
+    const char *net;                   /* "tap" or "slirp" */
+    const char *lab;                   /* network namespace of the lab */
+    const char *tap;
+    const char *forwards[SIM_LIST_MAX];
+    size_t forward_count;
+    const char *resolves[SIM_LIST_MAX];
+    size_t resolve_count;
+    uint8_t mac[6];
+    int mac_set;
+    const char *pcap;
+    const char *state_dir;
+    int json;
+};
+
+/* Everything the simulated board owns; static: the slirp queue is large. */
+static struct sim_board {
+    struct hal_clock clock;
+    struct hal_rng rng;
+    struct sim_scanner scanner_ctx;
+    struct hal_scanner scanner;
+    struct sim_storage storage_ctx;
+    struct hal_storage storage;
+    sim_tap_t tap;
+    sim_slirp_t slirp;
+    sim_pcap_t pcap;
+    struct hal_netif raw_netif;
+    struct hal_netif netif;
+    fw_net_t net;
+    fw_job_t job;
+    uint8_t band[2480 * 3 * 4 * FW_JOB_BAND_LINES];
+} board;
+
+static volatile sig_atomic_t sim_stop_requested;
+
+static void sim_on_signal(int sig)
+{
+    (void)sig;
+    sim_stop_requested = 1;
+}
+
+static const char sim_usage[] =
+    "usage: mfp-sim [--help] COMMAND [OPTIONS]\n"
+    "\n"
+    "The service menu of the simulated scan-to-email MFP.\n"
+    "\n"
+    "Commands:\n"
+    "  send      scan pages and e-mail them through the SMTP gateway\n"
+    "\n"
+    "Network options (every command that uses the network):\n"
+    "  --net tap|slirp        tap: the lab's namespace, DHCP and DNS from the lab (default,\n"
+    "                         needs root and sim/lab/up); slirp: rootless, only --forward\n"
+    "                         rules leave the process\n"
+    "  --lab NAME             lab network namespace (default mfplab)\n"
+    "  --tap NAME             tap device inside the lab (default tap0)\n"
+    "  --forward G:P=127.0.0.1:HP   slirp: the firmware's connections to G:P reach the host's\n"
+    "                         loopback port HP (repeatable)\n"
+    "  --resolve NAME=ADDR    pin a host name to an IPv4 address (repeatable; slirp has no DNS)\n"
+    "  --mac XX:XX:XX:XX:XX:XX  the device's MAC address (several simulators on one lab)\n"
+    "  --pcap FILE            write every Ethernet frame to FILE (pcap, opens in Wireshark)\n"
+    "  --state DIR            simulated flash (spool) directory (default: build/state beside\n"
+    "                         the executable)\n"
+    "  --json                 machine-readable result on stdout\n"
+    "\n"
+    "Exit status: 0 only on success. Run 'mfp-sim COMMAND --help' for a command's options.\n";
+
+static const char sim_send_usage[] =
+    "usage: mfp-sim send --to ADDR[,ADDR...] [OPTIONS]\n"
+    "\n"
+    "Scans pages from the simulated scanner, encodes them and e-mails them through the\n"
+    "SMTP gateway, running the firmware's super-loop headless.\n"
+    "\n"
+    "  --from ADDR            sender address (default: the settings' default From)\n"
+    "  --from-name NAME       sender display name (default: the settings')\n"
+    "  --to LIST              recipients, comma separated (repeatable; at least one)\n"
+    "  --cc LIST              copy recipients\n"
+    "  --bcc LIST             blind copy recipients (never in the headers)\n"
+    "  --subject TEXT         subject (default: the settings' default subject)\n"
+    "  --message TEXT         message text\n"
+    "  --file-name NAME       attachment base name (default scan; the extension is added)\n"
+    "  --type jpeg            file type (jpeg: one .jpg per page)\n"
+    "  --pages N              sheets in the feeder (default 1)\n"
+    "  --dpi N                resolution (default 300)\n"
+    "  --color color|grey     colour mode (default color)\n"
+    "  --quality N            JPEG quality 1..100 (default 85)\n"
+    "  --gateway HOST[:PORT]  SMTP gateway, IPv4 address or name (default: the settings',\n"
+    "                         mail.example.test:25)\n"
+    "  --ehlo NAME            EHLO name (default: the device's address literal)\n"
+    "  --jam-at N             simulator fault: paper jam when feeding sheet N\n"
+    "\n"
+    "Plus the network options of 'mfp-sim --help'.\n";
+
+enum {
+    OPT_NET = 256, OPT_LAB, OPT_TAP, OPT_FORWARD, OPT_RESOLVE, OPT_MAC, OPT_PCAP, OPT_STATE,
+    OPT_JSON, OPT_FROM, OPT_FROM_NAME, OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_MESSAGE,
+    OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
+    OPT_JAM_AT, OPT_HELP
+};
+
+static const struct option sim_send_options[] = {
+    {"net", required_argument, 0, OPT_NET},       {"lab", required_argument, 0, OPT_LAB},
+    {"tap", required_argument, 0, OPT_TAP},       {"forward", required_argument, 0, OPT_FORWARD},
+    {"resolve", required_argument, 0, OPT_RESOLVE}, {"mac", required_argument, 0, OPT_MAC},
+    {"pcap", required_argument, 0, OPT_PCAP},     {"state", required_argument, 0, OPT_STATE},
+    {"json", no_argument, 0, OPT_JSON},           {"from", required_argument, 0, OPT_FROM},
+    {"from-name", required_argument, 0, OPT_FROM_NAME}, {"to", required_argument, 0, OPT_TO},
+    {"cc", required_argument, 0, OPT_CC},         {"bcc", required_argument, 0, OPT_BCC},
+    {"subject", required_argument, 0, OPT_SUBJECT}, {"message", required_argument, 0, OPT_MESSAGE},
+    {"file-name", required_argument, 0, OPT_FILE_NAME}, {"type", required_argument, 0, OPT_TYPE},
+    {"pages", required_argument, 0, OPT_PAGES},   {"dpi", required_argument, 0, OPT_DPI},
+    {"color", required_argument, 0, OPT_COLOR},   {"quality", required_argument, 0, OPT_QUALITY},
+    {"gateway", required_argument, 0, OPT_GATEWAY}, {"ehlo", required_argument, 0, OPT_EHLO},
+    {"jam-at", required_argument, 0, OPT_JAM_AT}, {"help", no_argument, 0, OPT_HELP},
+    {0, 0, 0, 0}};
+
+static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
+static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+static int sim_split_list(char *s, const char **list, size_t *count, size_t max);
+static int sim_parse_mac(const char *s, uint8_t mac[6]);
+static int sim_net_up(const struct sim_net_opts *o);
+static void sim_net_down(void);
+static void sim_progress(void *arg, fw_job_t *job);
+static void sim_report(const struct sim_net_opts *o, const fw_job_t *job);
+static int sim_cmd_send(int argc, char **argv);
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(sim_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "send"))
+        return sim_cmd_send(argc - 1, argv + 1);
+    fprintf(stderr, "mfp-sim: unknown command '%s'\n\n%s", argv[1], sim_usage);
+    return 2;
+}
+
+/* Handles a network option; 1 when opt was one, -1 on a bad value. */
+static int sim_net_option(struct sim_net_opts *o, int opt, char *arg)
+{
+    switch (opt) {
+    case OPT_NET:
+        if (strcmp(arg, "tap") && strcmp(arg, "slirp"))
+            return -1;
+        o->net = arg;
+        return 1;
+    case OPT_LAB: o->lab = arg; return 1;
+    case OPT_TAP: o->tap = arg; return 1;
+    case OPT_FORWARD:
+        return o->forward_count < SIM_LIST_MAX ? (o->forwards[o->forward_count++] = arg, 1) : -1;
+    case OPT_RESOLVE:
+        return o->resolve_count < SIM_LIST_MAX ? (o->resolves[o->resolve_count++] = arg, 1) : -1;
+    case OPT_MAC:
+        o->mac_set = 1;
+        return sim_parse_mac(arg, o->mac) == 0 ? 1 : -1;
+    case OPT_PCAP: o->pcap = arg; return 1;
+    case OPT_STATE: o->state_dir = arg; return 1;
+    case OPT_JSON: o->json = 1; return 1;
+    default: return 0;
+    }
+}
+
+static int sim_cmd_send(int argc, char **argv)
+{
+    static struct sim_net_opts o = {.net = "tap", .lab = "mfplab", .tap = "tap0"};
+    static struct fw_job_request req;
+    static struct fw_settings set;
+    static char gateway[SMTP_TRANSPORT_HOST_MAX + 1];
+    static char state_default[PATH_MAX];
+    struct sim_scanner_cfg scfg = {0};
+    struct fw_job_env env;
+    unsigned port = 0, v;
+    int opt, rc;
+    char *colon;
+
+    fw_settings_defaults(&set);
+    memset(&req, 0, sizeof(req));
+    req.from_addr = set.from_addr;
+    req.from_name = set.from_name;
+    req.subject = set.subject;
+    req.file_name = set.file_name;
+    req.type = FW_FILE_JPEG;
+    req.scan.dpi = 300;
+    req.scan.width_mm10 = 2100;
+    req.scan.height_mm10 = 2970;
+    req.scan.color = HAL_SCAN_COLOR;
+    req.scan.pages = 1;
+    req.quality = set.jpeg_quality;
+    req.spool_prefix = "j-";
+    snprintf(gateway, sizeof(gateway), "%s", set.gateway);
+    port = set.port;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", sim_send_options, NULL)) != -1) {
+        int r = sim_net_option(&o, opt, optarg);
+        if (r < 0) {
+            fprintf(stderr, "mfp-sim send: bad value for --%s: '%s'\n",
+                    sim_send_options[opt - OPT_NET].name, optarg);
+            return 2;
+        }
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case OPT_FROM: req.from_addr = optarg; break;
+        case OPT_FROM_NAME: req.from_name = optarg; break;
+        case OPT_TO:
+            if (sim_split_list(optarg, req.to, &req.to_count, FW_JOB_RCPT_MAX) != 0)
+                return sim_fail(&o, "validate", "--to: too many addresses or an empty one");
+            break;
+        case OPT_CC:
+            if (sim_split_list(optarg, req.cc, &req.cc_count, FW_JOB_RCPT_MAX) != 0)
+                return sim_fail(&o, "validate", "--cc: too many addresses or an empty one");
+            break;
+        case OPT_BCC:
+            if (sim_split_list(optarg, req.bcc, &req.bcc_count, FW_JOB_RCPT_MAX) != 0)
+                return sim_fail(&o, "validate", "--bcc: too many addresses or an empty one");
+            break;
+        case OPT_SUBJECT: req.subject = optarg; break;
+        case OPT_MESSAGE: req.message = optarg; break;
+        case OPT_FILE_NAME: req.file_name = optarg; break;
+        case OPT_TYPE:
+            if (strcmp(optarg, "jpeg") != 0)
+                return sim_fail(&o, "validate", "--type: only jpeg is available in this build");
+            break;
+        case OPT_PAGES:
+            if (sim_parse_uint(optarg, 1, SCAN_JOB_MAX_PAGES, &req.scan.pages) != 0)
+                return sim_fail(&o, "validate", "--pages: give 1 to 100 sheets");
+            break;
+        case OPT_DPI:
+            if (sim_parse_uint(optarg, 75, 300, &req.scan.dpi) != 0)
+                return sim_fail(&o, "validate", "--dpi: give 75 to 300");
+            break;
+        case OPT_COLOR:
+            if (!strcmp(optarg, "color") || !strcmp(optarg, "colour"))
+                req.scan.color = HAL_SCAN_COLOR;
+            else if (!strcmp(optarg, "grey") || !strcmp(optarg, "gray"))
+                req.scan.color = HAL_SCAN_GREY;
+            else
+                return sim_fail(&o, "validate", "--color: give color or grey");
+            break;
+        case OPT_QUALITY:
+            if (sim_parse_uint(optarg, 1, 100, &req.quality) != 0)
+                return sim_fail(&o, "validate", "--quality: give 1 to 100");
+            break;
+        case OPT_GATEWAY:
+            snprintf(gateway, sizeof(gateway), "%s", optarg);
+            colon = strrchr(gateway, ':');
+            port = 25;
+            if (colon) {
+                *colon = '\0';
+                if (sim_parse_uint(colon + 1, 1, 65535, &port) != 0)
+                    return sim_fail(&o, "validate", "--gateway: the port must be 1 to 65535");
+            }
+            break;
+        case OPT_EHLO: req.ehlo_domain = optarg; break;
+        case OPT_JAM_AT:
+            if (sim_parse_uint(optarg, 1, 10000, &v) != 0)
+                return sim_fail(&o, "validate", "--jam-at: give a sheet number");
+            scfg.jam_at_page = v;
+            break;
+        case OPT_HELP: case 'h': fputs(sim_send_usage, stdout); return 0;
+        default: fputs(sim_send_usage, stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mfp-sim send: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    req.gateway = gateway;
+    req.port = (uint16_t)port;
+
+    if (!o.state_dir) {
+        ssize_t n = readlink("/proc/self/exe", state_default, sizeof(state_default) - 16);
+        if (n <= 0)
+            return sim_fail(&o, "setup", "cannot find the executable's folder: use --state DIR");
+        state_default[n] = '\0';
+        strcpy(strrchr(state_default, '/') + 1, "state");
+        o.state_dir = state_default;
+    }
+    sim_clock_init(&board.clock);
+    sim_rng_init(&board.rng);
+    sim_scanner_init(&board.scanner_ctx, &scfg);
+    sim_scanner_hal(&board.scanner_ctx, &board.scanner);
+    if (sim_storage_init(&board.storage_ctx, o.state_dir) != 0) {
+        char msg[PATH_MAX + 64];
+        snprintf(msg, sizeof(msg), "cannot use the state directory %s", o.state_dir);
+        return sim_fail(&o, "setup", msg);
+    }
+    sim_storage_hal(&board.storage_ctx, &board.storage);
+    if (fw_job_band_buffer_size(&req.scan) > sizeof(board.band))
+        return sim_fail(&o, "validate", "scan settings need a larger band buffer");
+
+    if ((rc = sim_net_up(&o)) != 0)
+        return rc;
+
+    env.scanner = &board.scanner;
+    env.storage = &board.storage;
+    env.clock = &board.clock;
+    env.rng = &board.rng;
+    env.net = &board.net;
+    env.band_buf = board.band;
+    env.band_buf_size = sizeof(board.band);
+    if (fw_job_init(&board.job, &req, &env) != 0) {
+        sim_report(&o, &board.job);
+        sim_net_down();
+        return 1;
+    }
+    signal(SIGINT, sim_on_signal);
+    signal(SIGTERM, sim_on_signal);
+    rc = fw_loop_run_job(&board.net, &board.job, sim_progress, &o);
+    fw_loop_run_for(&board.net, 50); /* let the last segments and the FIN go out */
+    sim_report(&o, &board.job);
+    fw_job_free(&board.job);
+    sim_net_down();
+    sim_storage_free(&board.storage_ctx);
+    return rc == 0 ? 0 : 1;
+}
+
+static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg)
+{
+    if (o->json) {
+        sim_json_t j;
+        sim_json_begin(&j, stdout);
+        sim_json_bool(&j, "ok", 0);
+        sim_json_str(&j, "stage", stage);
+        sim_json_str(&j, "error", msg);
+        sim_json_end(&j);
+    }
+    fprintf(stderr, "mfp-sim: %s\n", msg);
+    return 1;
+}
+
+static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int sim_split_list(char *s, const char **list, size_t *count, size_t max)
+{
+    for (char *tok = strtok(s, ",;"); tok; tok = strtok(NULL, ",;")) {
+        while (*tok == ' ')
+            tok++;
+        if (!*tok || *count >= max)
+            return -1;
+        list[(*count)++] = tok;
+    }
+    return 0;
+}
+
+static int sim_parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned b[6];
+    char tail;
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+               &tail) != 6 || (b[0] & 1))
+        return -1;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)b[i];
+    return 0;
+}
+
+static int sim_net_up(const struct sim_net_opts *o)
+{
+    struct fw_net_config nc = {.hostname = "mfp-sim"};
+    char err[256];
+    int rc;
+
+    if (!strcmp(o->net, "tap")) {
+        sim_tap_config_t tc = {.ifname = o->tap, .mac = o->mac_set ? o->mac : NULL};
+        if (o->forward_count)
+            return sim_fail(o, "setup", "--forward is for --net slirp; the lab needs none");
+        if (sim_netns_enter(o->lab, err, sizeof(err)) != 0 ||
+            sim_tap_open(&board.tap, &tc, &board.raw_netif, err, sizeof(err)) != 0)
+            return sim_fail(o, "network", err);
+    } else {
+        sim_slirp_config_t sc = {.mac = o->mac_set ? o->mac : NULL,
+                                 .forwards = o->forwards,
+                                 .forward_count = o->forward_count};
+        if (sim_slirp_open(&board.slirp, &sc, &board.raw_netif, err, sizeof(err)) != 0)
+            return sim_fail(o, "network", err);
+    }
+    board.netif = board.raw_netif;
+    if (o->pcap && sim_pcap_wrap(&board.pcap, o->pcap, &board.raw_netif, &board.netif) != 0) {
+        snprintf(err, sizeof(err), "cannot write the capture file %s", o->pcap);
+        sim_net_down();
+        return sim_fail(o, "setup", err);
+    }
+    if ((rc = fw_net_init(&board.net, &nc, &board.netif, &board.clock)) != 0) {
+        sim_net_down();
+        return sim_fail(o, "network", "lwIP refused the network interface");
+    }
+    for (size_t i = 0; i < o->resolve_count; i++) {
+        char name[256];
+        const char *eq = strchr(o->resolves[i], '=');
+        size_t len = eq ? (size_t)(eq - o->resolves[i]) : 0;
+        if (!eq || len == 0 || len >= sizeof(name)) {
+            sim_net_down();
+            return sim_fail(o, "validate", "--resolve: use NAME=ADDR");
+        }
+        memcpy(name, o->resolves[i], len);
+        name[len] = '\0';
+        if (fw_net_pin_name(name, eq + 1) != 0) {
+            sim_net_down();
+            return sim_fail(o, "validate", "--resolve: ADDR must be an IPv4 address");
+        }
+    }
+    return 0;
+}
+
+static void sim_net_down(void)
+{
+    fw_net_free(&board.net);
+    sim_pcap_close(&board.pcap);
+    sim_tap_close(&board.tap);
+    sim_slirp_close(&board.slirp);
+}
+
+/* Progress on stderr, one line per change: the panel's progress screen. */
+static void sim_progress(void *arg, fw_job_t *job)
+{
+    static fw_job_phase_t last_phase = (fw_job_phase_t)-1;
+    static unsigned last_page = (unsigned)-1, last_pct = (unsigned)-1;
+    const struct sim_net_opts *o = arg;
+    unsigned pct;
+
+    if (sim_stop_requested) {
+        sim_stop_requested = 0;
+        fw_job_cancel(job);
+    }
+    if (o->json)
+        return;
+    if (job->phase == FW_JOB_SCANNING) {
+        unsigned h = scan_job_page_height(&job->scan);
+        unsigned page = scan_job_page_index(&job->scan);
+        pct = h ? scan_job_lines_done(&job->scan) * 100u / h : 0;
+        if (page != last_page || pct / 25 != last_pct / 25) {
+            fprintf(stderr, "scanning page %u of %u: %u%%\n", page + 1, job->req.scan.pages, pct);
+            last_page = page;
+            last_pct = pct;
+        }
+    } else if (job->phase == FW_JOB_SENDING && job->msg.size) {
+        pct = (unsigned)(job->session.stats.bytes_out * 100u / (job->msg.size + 1));
+        if (pct / 25 != last_pct / 25)
+            fprintf(stderr, "sending %llu bytes: %u%%\n", (unsigned long long)job->msg.size, pct);
+        last_pct = pct;
+    }
+    if (job->phase != last_phase) {
+        char addr[16];
+        last_phase = job->phase;
+        last_pct = (unsigned)-1;
+        if (job->phase == FW_JOB_WAIT_NETWORK)
+            fprintf(stderr, "waiting for the network (DHCP)\n");
+        else if (job->phase == FW_JOB_CONNECTING) {
+            fw_net_addr_str(job->env.net, addr, sizeof(addr));
+            fprintf(stderr, "address %s; connecting to %s port %u\n", addr, job->req.gateway,
+                    job->req.port);
+        }
+    }
+}
+
+static const char *sim_rcpt_kind(const fw_job_t *job, size_t i)
+{
+    if (i < job->req.to_count)
+        return "to";
+    return i < job->req.to_count + job->req.cc_count ? "cc" : "bcc";
+}
+
+static void sim_json_reply(sim_json_t *j, const smtp_reply_info_t *r)
+{
+    sim_json_int(j, "code", r->code);
+    sim_json_str(j, "enhanced", r->enhanced);
+    sim_json_str(j, "text", r->text);
+}
+
+static void sim_report_json(const fw_job_t *job)
+{
+    sim_json_t j;
+    const smtp_failure_t *f = &job->session.fail;
+
+    sim_json_begin(&j, stdout);
+    sim_json_bool(&j, "ok", job->phase == FW_JOB_DONE);
+    if (job->phase != FW_JOB_DONE) {
+        sim_json_str(&j, "stage", job->stage ? job->stage : "");
+        sim_json_str(&j, "error", job->error);
+        if (job->field)
+            sim_json_str(&j, "field", job->field);
+        sim_json_object(&j, "reply");
+        sim_json_reply(&j, &f->reply);
+        sim_json_close(&j);
+    }
+    sim_json_array(&j, "pages");
+    for (unsigned i = 0; i < scan_job_page_count(&job->scan); i++) {
+        sim_json_object(&j, NULL);
+        sim_json_str(&j, "file", job->file_names[i]);
+        sim_json_int(&j, "bytes", scan_job_page(&job->scan, i)->size);
+        sim_json_close(&j);
+    }
+    sim_json_close(&j);
+    sim_json_array(&j, "messages");
+    if (job->msg.size) {
+        sim_json_object(&j, NULL);
+        sim_json_str(&j, "message_id", job->message_id);
+        sim_json_int(&j, "bytes", (long long)job->msg.size);
+        sim_json_bool(&j, "accepted", job->msg_result.status == SMTP_MSG_SENT);
+        sim_json_object(&j, "reply");
+        sim_json_reply(&j, &job->msg_result.reply);
+        sim_json_close(&j);
+        sim_json_array(&j, "recipients");
+        for (size_t i = 0; i < job->msg.rcpt_count; i++) {
+            sim_json_object(&j, NULL);
+            sim_json_str(&j, "address", job->rcpts[i]);
+            sim_json_str(&j, "kind", sim_rcpt_kind(job, i));
+            sim_json_bool(&j, "accepted", job->rcpt_results[i].accepted);
+            sim_json_reply(&j, &job->rcpt_results[i].reply);
+            sim_json_close(&j);
+        }
+        sim_json_close(&j);
+        sim_json_close(&j);
+    }
+    sim_json_close(&j);
+    sim_json_object(&j, "stats");
+    sim_json_int(&j, "flights", job->session.stats.flights);
+    sim_json_int(&j, "smtp_bytes_out", (long long)job->session.stats.bytes_out);
+    sim_json_int(&j, "smtp_bytes_in", (long long)job->session.stats.bytes_in);
+    sim_json_int(&j, "wire_bytes_out", (long long)job->env.net->bytes_out);
+    sim_json_int(&j, "wire_bytes_in", (long long)job->env.net->bytes_in);
+    sim_json_int(&j, "frames_out", job->env.net->frames_out);
+    sim_json_int(&j, "frames_in", job->env.net->frames_in);
+    sim_json_close(&j);
+    sim_json_end(&j);
+}
+
+static void sim_report(const struct sim_net_opts *o, const fw_job_t *job)
+{
+    if (o->json) {
+        sim_report_json(job);
+        return;
+    }
+    if (job->phase == FW_JOB_DONE) {
+        printf("sent: %s, %llu bytes, %u page(s)\n", job->message_id,
+               (unsigned long long)job->msg.size, scan_job_page_count(&job->scan));
+        printf("gateway: %d %s %s\n", job->msg_result.reply.code, job->msg_result.reply.enhanced,
+               job->msg_result.reply.text);
+    } else {
+        printf("FAILED at %s: %s\n", job->stage ? job->stage : "?", job->error);
+    }
+    for (size_t i = 0; i < job->msg.rcpt_count; i++) {
+        const smtp_rcpt_result_t *r = &job->rcpt_results[i];
+        printf("  %-3s %s: %s", sim_rcpt_kind(job, i), job->rcpts[i],
+               r->accepted ? "accepted" : r->reply.code ? "REJECTED" : "not sent");
+        if (r->reply.code && !r->accepted)
+            printf(" (%d %s %s)", r->reply.code, r->reply.enhanced, r->reply.text);
+        printf("\n");
+    }
+    printf("flights: %u, smtp bytes out: %llu, wire bytes out: %llu\n",
+           job->session.stats.flights, (unsigned long long)job->session.stats.bytes_out,
+           (unsigned long long)job->env.net->bytes_out);
+}

@@ -1,0 +1,999 @@
+/*
+ * smtp_session.c - sans-IO ESMTP client engine. Contract and protocol
+ * decisions in smtp_session.h.
+ *
+ * A transaction is a fixed sequence of steps, numbered so that two counters
+ * describe a pipelined flight: s->cmd is the next step to send, s->rep the
+ * next step whose reply is awaited (replies come in order, RFC 2920).
+ *   0 RSET (only after a failed transaction), 1 MAIL, 2..n+1 RCPT,
+ *   n+2 DATA, n+3 content and final dot, n+4 transaction over.
+ */
+#include "smtp_session.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+    SMTP_PH_IDLE = 0, /* initialised, not started */
+    SMTP_PH_GREETING,
+    SMTP_PH_EHLO,
+    SMTP_PH_HELO,
+    SMTP_PH_TXN,
+    SMTP_PH_QUIT,
+    SMTP_PH_DONE
+};
+
+#define SMTP_STEP_RSET 0u
+#define SMTP_STEP_MAIL 1u
+#define SMTP_STEP_RCPT0 2u
+
+/* Largest output of one body byte: "\r\n" for a pending lone CR, then "..". */
+#define SMTP_BODY_BYTE_MAX 4u
+/* Largest end of content: "\r\n" to close the last line, then ".\r\n". */
+#define SMTP_BODY_END_MAX 5u
+
+static const smtp_message_t *smtp_cur_msg(const smtp_session_t *s);
+static size_t smtp_step_data(const smtp_session_t *s);
+static smtp_stage_t smtp_cur_stage(const smtp_session_t *s);
+static uint32_t smtp_wait_ms(const smtp_session_t *s);
+static void smtp_timer_restart(smtp_session_t *s);
+static void smtp_out_put(smtp_session_t *s, const void *p, size_t n);
+static int smtp_put_cmd(smtp_session_t *s, const char *fmt, ...);
+static void smtp_pump(smtp_session_t *s);
+static void smtp_pump_txn(smtp_session_t *s);
+static void smtp_pump_body(smtp_session_t *s);
+static int smtp_put_step(smtp_session_t *s, size_t step);
+static void smtp_handle_reply(smtp_session_t *s);
+static void smtp_handle_txn_reply(smtp_session_t *s);
+static void smtp_txn_begin(smtp_session_t *s);
+static void smtp_txn_end(smtp_session_t *s);
+static void smtp_enter_quit(smtp_session_t *s);
+static void smtp_finish(smtp_session_t *s);
+static void smtp_msg_fail(smtp_session_t *s, int err, smtp_stage_t stage, const smtp_reply_t *r);
+static void smtp_session_fail(smtp_session_t *s, int err, smtp_stage_t stage, const smtp_reply_t *r,
+                              int quit);
+static void smtp_failure_set(smtp_failure_t *f, int err, smtp_stage_t stage, const smtp_reply_t *r);
+static void smtp_info_set(smtp_reply_info_t *info, const smtp_reply_t *r);
+static void smtp_reply_reset(smtp_session_t *s);
+static void smtp_ehlo_line(void *arg, unsigned index, const char *text, size_t len);
+static int smtp_kw_eq(const char *p, size_t n, const char *kw);
+static int smtp_domain_check(const char *d, size_t len);
+static int smtp_validate(smtp_session_t *s);
+static void smtp_wipe(void *p, size_t n);
+
+/* ---- public functions ---------------------------------------------------- */
+
+int smtp_session_init(smtp_session_t *s, const smtp_config_t *cfg, uint8_t *outbuf, size_t outcap)
+{
+    size_t i;
+    int rc = 0;
+
+    if (s == NULL) {
+        return SMTP_ERR_BAD_ARGS;
+    }
+    memset(s, 0, sizeof(*s));
+    s->cfg = cfg;
+    s->out = outbuf;
+    s->outcap = outcap;
+    if (cfg == NULL || outbuf == NULL || outcap < SMTP_OUTBUF_MIN ||
+        (cfg->messages == NULL && cfg->message_count > 0)) {
+        rc = SMTP_ERR_BAD_ARGS;
+        goto exit;
+    }
+    for (i = 0; i < cfg->message_count; i++) {
+        const smtp_message_t *m = &cfg->messages[i];
+
+        if (m->rcpts == NULL || m->rcpt_count == 0 || m->read == NULL || m->result == NULL ||
+            m->rcpt_results == NULL) {
+            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu]", i);
+            rc = SMTP_ERR_BAD_ARGS;
+            goto exit;
+        }
+        memset(m->result, 0, sizeof(*m->result));
+        memset(m->rcpt_results, 0, m->rcpt_count * sizeof(*m->rcpt_results));
+    }
+    rc = smtp_validate(s);
+exit:
+    if (rc != 0) {
+        const char *keep = s->fail.field;
+        smtp_failure_t f;
+
+        memset(&f, 0, sizeof(f));
+        f.error = rc;
+        snprintf(f.field, sizeof(f.field), "%s", keep);
+        s->fail = f;
+        /* Arrays are known good only for an address error. */
+        if (rc == SMTP_ERR_BAD_ADDRESS) {
+            for (i = 0; i < cfg->message_count; i++) {
+                cfg->messages[i].result->status = SMTP_MSG_FAILED;
+                cfg->messages[i].result->fail = f;
+            }
+        }
+        s->phase = SMTP_PH_DONE;
+        s->status = SMTP_SESSION_FAILED;
+    }
+    return rc;
+}
+
+void smtp_session_free(smtp_session_t *s)
+{
+    if (s != NULL) {
+        smtp_wipe(s, sizeof(*s));
+    }
+}
+
+int smtp_session_start(smtp_session_t *s, uint32_t now_ms)
+{
+    if (s == NULL || s->phase != SMTP_PH_IDLE || s->cfg == NULL) {
+        return SMTP_ERR_STATE;
+    }
+    s->now = now_ms;
+    s->phase = SMTP_PH_GREETING;
+    smtp_reply_reset(s);
+    smtp_timer_restart(s);
+    return 0;
+}
+
+int smtp_session_feed(smtp_session_t *s, const uint8_t *data, size_t len, uint32_t now_ms)
+{
+    int got_reply = 0;
+
+    if (s == NULL || (data == NULL && len > 0)) {
+        return SMTP_ERR_BAD_ARGS;
+    }
+    if (s->phase == SMTP_PH_IDLE) {
+        return SMTP_ERR_STATE;
+    }
+    s->now = now_ms;
+    s->stats.bytes_in += len;
+    while (len > 0 && s->phase != SMTP_PH_DONE) {
+        size_t used = 0;
+        int rc = smtp_reply_parse(&s->reply, data, len, &used);
+
+        data += used;
+        len -= used;
+        if (rc == SMTP_REPLY_NEED_MORE) {
+            break;
+        }
+        if (rc < 0) {
+            smtp_session_fail(s, rc, smtp_cur_stage(s), &s->reply, 0);
+            break;
+        }
+        got_reply = 1;
+        s->stats.replies++;
+        s->flight_open = 0;
+        smtp_handle_reply(s);
+        smtp_reply_reset(s);
+        smtp_pump(s);
+    }
+    if (got_reply) {
+        smtp_timer_restart(s);
+    }
+    return 0;
+}
+
+int smtp_session_tick(smtp_session_t *s, uint32_t now_ms)
+{
+    if (s == NULL) {
+        return SMTP_ERR_BAD_ARGS;
+    }
+    s->now = now_ms;
+    if (s->phase == SMTP_PH_IDLE || s->phase == SMTP_PH_DONE || !s->timer_on) {
+        return 0;
+    }
+    /* Signed difference: correct across the 2^32 ms wrap. */
+    if ((int32_t)(now_ms - s->deadline) >= 0) {
+        if (s->phase == SMTP_PH_QUIT) {
+            smtp_finish(s);
+        } else {
+            smtp_session_fail(s, SMTP_ERR_TIMEOUT, smtp_cur_stage(s), NULL, 0);
+        }
+    }
+    return 0;
+}
+
+const uint8_t *smtp_session_output(smtp_session_t *s, size_t *len)
+{
+    if (len != NULL) {
+        *len = 0;
+    }
+    if (s == NULL || len == NULL || s->out == NULL) {
+        return NULL;
+    }
+    if (s->phase != SMTP_PH_DONE) {
+        smtp_pump(s);
+    }
+    *len = s->out_len;
+    return s->out;
+}
+
+int smtp_session_sent(smtp_session_t *s, size_t n)
+{
+    if (s == NULL || n > s->out_len) {
+        return SMTP_ERR_BAD_ARGS;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    memmove(s->out, s->out + n, s->out_len - n);
+    s->out_len -= n;
+    s->stats.bytes_out += n;
+    smtp_timer_restart(s);
+    return 0;
+}
+
+int smtp_session_closed(smtp_session_t *s, uint32_t now_ms)
+{
+    if (s == NULL) {
+        return SMTP_ERR_BAD_ARGS;
+    }
+    s->now = now_ms;
+    switch (s->phase) {
+    case SMTP_PH_DONE:
+        break;
+    case SMTP_PH_QUIT:
+        smtp_finish(s);
+        break;
+    case SMTP_PH_IDLE:
+        smtp_session_fail(s, SMTP_ERR_CLOSED, SMTP_STAGE_CONNECT, NULL, 0);
+        break;
+    default:
+        smtp_session_fail(s, SMTP_ERR_CLOSED, smtp_cur_stage(s), NULL, 0);
+        break;
+    }
+    return 0;
+}
+
+smtp_status_t smtp_session_status(const smtp_session_t *s)
+{
+    if (s == NULL) {
+        return SMTP_SESSION_FAILED;
+    }
+    return s->status;
+}
+
+int smtp_session_done(const smtp_session_t *s)
+{
+    return smtp_session_status(s) != SMTP_SESSION_RUNNING;
+}
+
+int smtp_address_check(const char *addr)
+{
+    size_t len;
+    size_t at;
+    size_t i;
+
+    if (addr == NULL) {
+        return SMTP_ERR_BAD_ADDRESS;
+    }
+    len = strnlen(addr, SMTP_PATH_MAX);
+    if (len == 0 || len > SMTP_PATH_MAX - 2) {
+        return SMTP_ERR_BAD_ADDRESS;
+    }
+    for (at = len; at > 0 && addr[at - 1] != '@'; at--) {
+    }
+    if (at == 0) {
+        return SMTP_ERR_BAD_ADDRESS;
+    }
+    at--; /* index of the last '@' */
+    if (at == 0 || at > SMTP_LOCAL_MAX || addr[0] == '.' || addr[at - 1] == '.') {
+        return SMTP_ERR_BAD_ADDRESS;
+    }
+    /* Dot-atom local part (RFC 5321 4.1.2); a second '@' fails here too. */
+    for (i = 0; i < at; i++) {
+        unsigned char c = (unsigned char)addr[i];
+
+        if (c == '.') {
+            if (addr[i + 1] == '.') {
+                return SMTP_ERR_BAD_ADDRESS;
+            }
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL) ||
+            c == '\0') {
+            return SMTP_ERR_BAD_ADDRESS;
+        }
+    }
+    return smtp_domain_check(addr + at + 1, len - at - 1);
+}
+
+const char *smtp_stage_name(smtp_stage_t stage)
+{
+    switch (stage) {
+    case SMTP_STAGE_NONE: return "none";
+    case SMTP_STAGE_GREETING: return "greeting";
+    case SMTP_STAGE_EHLO: return "ehlo";
+    case SMTP_STAGE_HELO: return "helo";
+    case SMTP_STAGE_MAIL: return "mail";
+    case SMTP_STAGE_RCPT: return "rcpt";
+    case SMTP_STAGE_DATA: return "data";
+    case SMTP_STAGE_CONTENT: return "content";
+    case SMTP_STAGE_RSET: return "rset";
+    case SMTP_STAGE_QUIT: return "quit";
+    case SMTP_STAGE_CONNECT: return "connect";
+    default: return "unknown";
+    }
+}
+
+const char *smtp_strerror(int err)
+{
+    switch (err) {
+    case 0: return "ok";
+    case SMTP_ERR_BAD_ARGS: return "bad arguments";
+    case SMTP_ERR_BAD_ADDRESS: return "invalid address";
+    case SMTP_ERR_REPLY: return "refused by the server";
+    case SMTP_ERR_TIMEOUT: return "timed out";
+    case SMTP_ERR_CLOSED: return "connection closed";
+    case SMTP_ERR_TOO_BIG: return "message larger than the server accepts";
+    case SMTP_ERR_NO_RECIPIENTS: return "every recipient was refused";
+    case SMTP_ERR_BODY: return "message body could not be read";
+    case SMTP_ERR_PROTOCOL: return "unexpected reply from the server";
+    case SMTP_ERR_STATE: return "call out of order";
+    default: return smtp_reply_strerror(err);
+    }
+}
+
+/* ---- state and timers ---------------------------------------------------- */
+
+static const smtp_message_t *smtp_cur_msg(const smtp_session_t *s)
+{
+    return &s->cfg->messages[s->msg];
+}
+
+static size_t smtp_step_data(const smtp_session_t *s)
+{
+    return SMTP_STEP_RCPT0 + smtp_cur_msg(s)->rcpt_count;
+}
+
+static smtp_stage_t smtp_cur_stage(const smtp_session_t *s)
+{
+    size_t data;
+
+    switch (s->phase) {
+    case SMTP_PH_GREETING: return SMTP_STAGE_GREETING;
+    case SMTP_PH_EHLO: return SMTP_STAGE_EHLO;
+    case SMTP_PH_HELO: return SMTP_STAGE_HELO;
+    case SMTP_PH_QUIT: return SMTP_STAGE_QUIT;
+    case SMTP_PH_TXN:
+        data = smtp_step_data(s);
+        if (s->rep == SMTP_STEP_RSET) {
+            return SMTP_STAGE_RSET;
+        }
+        if (s->rep == SMTP_STEP_MAIL) {
+            return SMTP_STAGE_MAIL;
+        }
+        if (s->rep < data) {
+            return SMTP_STAGE_RCPT;
+        }
+        return (s->rep == data) ? SMTP_STAGE_DATA : SMTP_STAGE_CONTENT;
+    default: return SMTP_STAGE_NONE;
+    }
+}
+
+static uint32_t smtp_wait_ms(const smtp_session_t *s)
+{
+    const smtp_timeouts_t *t = &s->cfg->timeouts;
+    uint32_t ms;
+    uint32_t dflt;
+
+    switch (smtp_cur_stage(s)) {
+    case SMTP_STAGE_GREETING:
+        ms = t->greeting_ms;
+        dflt = SMTP_TIMEOUT_GREETING_MS;
+        break;
+    case SMTP_STAGE_RCPT:
+        ms = t->rcpt_ms;
+        dflt = SMTP_TIMEOUT_RCPT_MS;
+        break;
+    case SMTP_STAGE_DATA:
+        ms = t->data_init_ms;
+        dflt = SMTP_TIMEOUT_DATA_INIT_MS;
+        break;
+    case SMTP_STAGE_CONTENT:
+        /* Handing content over vs. waiting for the final-dot reply. */
+        if (s->content && (!s->body_done || s->out_len > 0)) {
+            ms = t->data_block_ms;
+            dflt = SMTP_TIMEOUT_DATA_BLOCK_MS;
+        } else {
+            ms = t->data_term_ms;
+            dflt = SMTP_TIMEOUT_DATA_TERM_MS;
+        }
+        break;
+    case SMTP_STAGE_QUIT:
+        ms = t->quit_ms;
+        dflt = SMTP_TIMEOUT_QUIT_MS;
+        break;
+    default:
+        ms = t->mail_ms;
+        dflt = SMTP_TIMEOUT_MAIL_MS;
+        break;
+    }
+    return (ms != 0) ? ms : dflt;
+}
+
+static void smtp_timer_restart(smtp_session_t *s)
+{
+    s->timer_on = (s->phase != SMTP_PH_IDLE && s->phase != SMTP_PH_DONE);
+    if (s->timer_on) {
+        s->deadline = s->now + smtp_wait_ms(s);
+    }
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static void smtp_out_put(smtp_session_t *s, const void *p, size_t n)
+{
+    if (!s->flight_open) {
+        s->flight_open = 1;
+        s->stats.flights++;
+    }
+    memcpy(s->out + s->out_len, p, n);
+    s->out_len += n;
+}
+
+/* Append one command and CRLF when it fits whole. Returns 1 if appended. */
+static int smtp_put_cmd(smtp_session_t *s, const char *fmt, ...)
+{
+    char line[SMTP_OUTBUF_MIN];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+    va_end(ap);
+    /* Inputs are validated at init, so this cannot be cut; be safe anyway. */
+    if (n < 0 || (size_t)n >= sizeof(line) - 2 || s->outcap - s->out_len < (size_t)n + 2) {
+        return 0;
+    }
+    line[n++] = '\r';
+    line[n++] = '\n';
+    smtp_out_put(s, line, (size_t)n);
+    return 1;
+}
+
+/* Produce whatever output the current state allows and the buffer holds. */
+static void smtp_pump(smtp_session_t *s)
+{
+    switch (s->phase) {
+    case SMTP_PH_EHLO:
+        if (s->cmd == 0 && smtp_put_cmd(s, "EHLO %s", s->cfg->ehlo_domain)) {
+            s->cmd = 1;
+        }
+        break;
+    case SMTP_PH_HELO:
+        if (s->cmd == 0 && smtp_put_cmd(s, "HELO %s", s->cfg->ehlo_domain)) {
+            s->cmd = 1;
+        }
+        break;
+    case SMTP_PH_TXN:
+        smtp_pump_txn(s);
+        break;
+    case SMTP_PH_QUIT:
+        if (!s->quit_sent && smtp_put_cmd(s, "QUIT")) {
+            s->quit_sent = 1;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void smtp_pump_txn(smtp_session_t *s)
+{
+    size_t data = smtp_step_data(s);
+    int pipe = s->ext.pipelining;
+
+    /* Without PIPELINING a command waits for every earlier reply; with it,
+     * the whole envelope goes out, unless a failure is already known. */
+    while (s->cmd <= data && !s->txn_failed && (pipe || s->rep == s->cmd)) {
+        if (!smtp_put_step(s, s->cmd)) {
+            return;
+        }
+        s->cmd++;
+    }
+    if (s->content && !s->body_done) {
+        smtp_pump_body(s);
+    }
+    /* RFC 2920: QUIT may end the group that carries the last final dot. */
+    if (s->body_done && pipe && s->msg + 1 == s->cfg->message_count && !s->quit_sent &&
+        smtp_put_cmd(s, "QUIT")) {
+        s->quit_sent = 1;
+    }
+}
+
+static int smtp_put_step(smtp_session_t *s, size_t step)
+{
+    const smtp_message_t *m = smtp_cur_msg(s);
+    size_t data = smtp_step_data(s);
+
+    if (step == SMTP_STEP_RSET) {
+        return smtp_put_cmd(s, "RSET");
+    }
+    if (step == SMTP_STEP_MAIL) {
+        if (s->ext.size) {
+            return smtp_put_cmd(s, "MAIL FROM:<%s> SIZE=%" PRIu64, m->from, m->size);
+        }
+        return smtp_put_cmd(s, "MAIL FROM:<%s>", m->from);
+    }
+    if (step < data) {
+        return smtp_put_cmd(s, "RCPT TO:<%s>", m->rcpts[step - SMTP_STEP_RCPT0]);
+    }
+    return smtp_put_cmd(s, "DATA");
+}
+
+/* Move body bytes into the output: bare CR/LF become CRLF, a leading '.' is
+ * doubled, the last line gets its CRLF, then the final dot. */
+static void smtp_pump_body(smtp_session_t *s)
+{
+    const smtp_message_t *m = smtp_cur_msg(s);
+    static const uint8_t crlf[2] = {'\r', '\n'};
+
+    while (!s->body_done) {
+        uint8_t c;
+
+        if (s->chunk_pos == s->chunk_len && !s->body_eof) {
+            long n = s->discard ? 0 : m->read(m->read_arg, s->chunk, sizeof(s->chunk));
+
+            if (n < 0 || (size_t)n > sizeof(s->chunk)) {
+                smtp_session_fail(s, SMTP_ERR_BODY, SMTP_STAGE_CONTENT, NULL, 0);
+                return;
+            }
+            s->chunk_len = (size_t)n;
+            s->chunk_pos = 0;
+            s->body_eof = (n == 0);
+            continue;
+        }
+        if (s->body_eof) {
+            if (s->outcap - s->out_len < SMTP_BODY_END_MAX) {
+                return;
+            }
+            if (s->cr || !s->bol) {
+                smtp_out_put(s, crlf, 2);
+            }
+            smtp_out_put(s, ".\r\n", 3);
+            s->cr = 0;
+            s->body_done = 1;
+            s->cmd = smtp_step_data(s) + 2;
+            return;
+        }
+        if (s->outcap - s->out_len < SMTP_BODY_BYTE_MAX) {
+            return;
+        }
+        c = s->chunk[s->chunk_pos++];
+        if (c == '\r') {
+            if (s->cr) {
+                smtp_out_put(s, crlf, 2); /* the earlier CR stood alone */
+            }
+            s->cr = 1;
+            s->bol = 1;
+            continue;
+        }
+        if (c == '\n' || s->cr) {
+            smtp_out_put(s, crlf, 2);
+            s->cr = 0;
+            s->bol = 1;
+            if (c == '\n') {
+                continue;
+            }
+        }
+        if (s->bol && c == '.') {
+            smtp_out_put(s, ".", 1);
+        }
+        smtp_out_put(s, &c, 1);
+        s->bol = 0;
+    }
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+static void smtp_handle_reply(smtp_session_t *s)
+{
+    const smtp_reply_t *r = &s->reply;
+    int cls = r->code / 100;
+
+    /* RFC 5321 3.8: 421 may come at any time; the server is closing. */
+    if (r->code == 421 && s->phase != SMTP_PH_QUIT) {
+        smtp_session_fail(s, SMTP_ERR_REPLY, smtp_cur_stage(s), r, 0);
+        return;
+    }
+    switch (s->phase) {
+    case SMTP_PH_GREETING:
+        if (r->code == 220) {
+            s->phase = SMTP_PH_EHLO;
+            s->cmd = 0;
+            memset(&s->ext, 0, sizeof(s->ext));
+        } else {
+            smtp_session_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_GREETING, r, 1);
+        }
+        break;
+    case SMTP_PH_EHLO:
+    case SMTP_PH_HELO:
+        if (s->cmd == 0) {
+            smtp_session_fail(s, SMTP_ERR_PROTOCOL, smtp_cur_stage(s), r, 0);
+        } else if (cls == 2) {
+            s->ext.ehlo = (s->phase == SMTP_PH_EHLO);
+            smtp_txn_begin(s);
+        } else if (cls == 5 && s->phase == SMTP_PH_EHLO) {
+            memset(&s->ext, 0, sizeof(s->ext));
+            s->phase = SMTP_PH_HELO;
+            s->cmd = 0;
+        } else {
+            memset(&s->ext, 0, sizeof(s->ext));
+            smtp_session_fail(s, SMTP_ERR_REPLY, smtp_cur_stage(s), r, 1);
+        }
+        break;
+    case SMTP_PH_TXN:
+        smtp_handle_txn_reply(s);
+        break;
+    case SMTP_PH_QUIT:
+        smtp_finish(s);
+        break;
+    default:
+        break;
+    }
+}
+
+static void smtp_handle_txn_reply(smtp_session_t *s)
+{
+    const smtp_reply_t *r = &s->reply;
+    const smtp_message_t *m = smtp_cur_msg(s);
+    size_t data = smtp_step_data(s);
+    size_t step = s->rep;
+    int ok = (r->code / 100 == 2);
+
+    if (s->rep >= s->cmd) {
+        /* Nothing was asked: e.g. a reply in the middle of the content. */
+        smtp_session_fail(s, SMTP_ERR_PROTOCOL, smtp_cur_stage(s), r, 0);
+        return;
+    }
+    s->rep++;
+    if (step == SMTP_STEP_RSET) {
+        if (!ok) {
+            smtp_session_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_RSET, r, 0);
+            return;
+        }
+    } else if (step == SMTP_STEP_MAIL) {
+        if (!ok) {
+            smtp_msg_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_MAIL, r);
+        }
+    } else if (step < data) {
+        smtp_rcpt_result_t *rr = &m->rcpt_results[step - SMTP_STEP_RCPT0];
+
+        smtp_info_set(&rr->reply, r);
+        rr->accepted = ok;
+        if (ok) {
+            s->accepted++;
+            m->result->accepted = s->accepted;
+        }
+        if (step + 1 == data && s->accepted == 0) {
+            smtp_msg_fail(s, SMTP_ERR_NO_RECIPIENTS, SMTP_STAGE_RCPT, r);
+        }
+    } else if (step == data) {
+        if (r->code == 354) {
+            /* A failed transaction gets a lone dot (RFC 2920 3.1). */
+            s->discard = s->txn_failed;
+            s->content = 1;
+        } else {
+            smtp_msg_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_DATA, r);
+        }
+    } else {
+        s->content = 0;
+        if (!s->discard) {
+            smtp_info_set(&m->result->reply, r);
+            if (ok) {
+                m->result->status = SMTP_MSG_SENT;
+            } else {
+                smtp_msg_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_CONTENT, r);
+            }
+        }
+    }
+    if (s->rep == data + 2 || (s->txn_failed && s->rep == s->cmd && !s->content)) {
+        smtp_txn_end(s);
+    }
+}
+
+/* Start the transaction of message s->msg, skipping messages over the
+ * server's SIZE limit; QUIT when none is left. */
+static void smtp_txn_begin(smtp_session_t *s)
+{
+    while (s->msg < s->cfg->message_count) {
+        const smtp_message_t *m = smtp_cur_msg(s);
+
+        if (s->ext.size_max == 0 || m->size <= s->ext.size_max) {
+            break;
+        }
+        s->txn_failed = 0;
+        smtp_msg_fail(s, SMTP_ERR_TOO_BIG, SMTP_STAGE_MAIL, NULL);
+        s->msg++;
+    }
+    if (s->msg >= s->cfg->message_count) {
+        smtp_enter_quit(s);
+        return;
+    }
+    s->phase = SMTP_PH_TXN;
+    s->cmd = s->rset_needed ? SMTP_STEP_RSET : SMTP_STEP_MAIL;
+    s->rep = s->cmd;
+    s->rset_needed = 0;
+    s->accepted = 0;
+    s->txn_failed = 0;
+    s->discard = 0;
+    s->content = 0;
+    s->body_done = 0;
+    s->body_eof = 0;
+    s->bol = 1;
+    s->cr = 0;
+    s->chunk_len = 0;
+    s->chunk_pos = 0;
+}
+
+static void smtp_txn_end(smtp_session_t *s)
+{
+    s->rset_needed = s->txn_failed;
+    s->msg++;
+    if (s->quit_sent) {
+        s->phase = SMTP_PH_QUIT;
+        return;
+    }
+    smtp_txn_begin(s);
+}
+
+static void smtp_enter_quit(smtp_session_t *s)
+{
+    s->phase = SMTP_PH_QUIT;
+}
+
+static void smtp_finish(smtp_session_t *s)
+{
+    s->phase = SMTP_PH_DONE;
+    s->timer_on = 0;
+    s->out_len = 0;
+    s->status = (s->fail.error != 0) ? SMTP_SESSION_FAILED : SMTP_SESSION_SUCCESS;
+}
+
+/* Record the first failure of the current transaction. */
+static void smtp_msg_fail(smtp_session_t *s, int err, smtp_stage_t stage, const smtp_reply_t *r)
+{
+    smtp_message_result_t *res = smtp_cur_msg(s)->result;
+
+    if (s->txn_failed) {
+        return;
+    }
+    s->txn_failed = 1;
+    res->status = SMTP_MSG_FAILED;
+    smtp_failure_set(&res->fail, err, stage, r);
+    if (s->fail.error == 0) {
+        s->fail = res->fail;
+    }
+}
+
+/* The session cannot go on: every unfinished message fails with the same
+ * evidence. quit: the connection is still in step, say goodbye. */
+static void smtp_session_fail(smtp_session_t *s, int err, smtp_stage_t stage, const smtp_reply_t *r,
+                              int quit)
+{
+    smtp_failure_t f;
+    size_t i;
+
+    smtp_failure_set(&f, err, stage, r);
+    if (s->fail.error == 0) {
+        s->fail = f;
+    }
+    for (i = s->msg; s->cfg != NULL && i < s->cfg->message_count; i++) {
+        smtp_message_result_t *res = s->cfg->messages[i].result;
+
+        if (res->status == SMTP_MSG_PENDING) {
+            res->status = SMTP_MSG_FAILED;
+            res->fail = f;
+        }
+    }
+    if (s->cfg != NULL) {
+        s->msg = s->cfg->message_count;
+    }
+    if (quit) {
+        smtp_enter_quit(s);
+    } else {
+        smtp_finish(s);
+    }
+}
+
+static void smtp_failure_set(smtp_failure_t *f, int err, smtp_stage_t stage, const smtp_reply_t *r)
+{
+    memset(f, 0, sizeof(*f));
+    f->error = err;
+    f->stage = stage;
+    if (r != NULL) {
+        smtp_info_set(&f->reply, r);
+    }
+}
+
+static void smtp_info_set(smtp_reply_info_t *info, const smtp_reply_t *r)
+{
+    info->code = r->code;
+    memcpy(info->enhanced, r->enhanced, sizeof(info->enhanced));
+    memcpy(info->text, r->text, sizeof(info->text));
+}
+
+/* Fresh parser for the next reply; EHLO lines go to the extension reader. */
+static void smtp_reply_reset(smtp_session_t *s)
+{
+    smtp_reply_init(&s->reply);
+    s->reply.line_cb = (s->phase == SMTP_PH_EHLO) ? smtp_ehlo_line : NULL;
+    s->reply.line_arg = s;
+}
+
+/* One EHLO line after the first: "KEYWORD[ params]" (RFC 5321 4.1.1.1);
+ * "AUTH=..." is the pre-standard form some servers still send. */
+static void smtp_ehlo_line(void *arg, unsigned index, const char *text, size_t len)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } mechs[] = {
+        {"PLAIN", SMTP_AUTH_PLAIN},
+        {"LOGIN", SMTP_AUTH_LOGIN},
+        {"CRAM-MD5", SMTP_AUTH_CRAM_MD5},
+        {"SCRAM-SHA-1", SMTP_AUTH_SCRAM_SHA_1},
+        {"SCRAM-SHA-256", SMTP_AUTH_SCRAM_SHA_256},
+        {"XOAUTH2", SMTP_AUTH_XOAUTH2},
+        {"OAUTHBEARER", SMTP_AUTH_OAUTHBEARER},
+    };
+    smtp_session_t *s = arg;
+    smtp_ext_t *e = &s->ext;
+    size_t kw = 0;
+    size_t p;
+
+    if (index == 0) {
+        return; /* the server's name and greeting */
+    }
+    while (kw < len && text[kw] != ' ' && text[kw] != '=') {
+        kw++;
+    }
+    p = (kw < len) ? kw + 1 : len;
+    if (smtp_kw_eq(text, kw, "SIZE")) {
+        uint64_t v = 0;
+
+        e->size = 1;
+        for (; p < len && text[p] >= '0' && text[p] <= '9'; p++) {
+            unsigned d = (unsigned)(text[p] - '0');
+
+            v = (v > (UINT64_MAX - d) / 10) ? UINT64_MAX : v * 10 + d;
+        }
+        e->size_max = v;
+    } else if (smtp_kw_eq(text, kw, "AUTH")) {
+        while (p < len) {
+            size_t start = p;
+            size_t i;
+
+            while (p < len && text[p] != ' ') {
+                p++;
+            }
+            for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+                if (smtp_kw_eq(text + start, p - start, mechs[i].name)) {
+                    e->auth |= mechs[i].bit;
+                }
+            }
+            p++;
+        }
+    } else if (smtp_kw_eq(text, kw, "PIPELINING")) {
+        e->pipelining = 1;
+    } else if (smtp_kw_eq(text, kw, "8BITMIME")) {
+        e->eightbitmime = 1;
+    } else if (smtp_kw_eq(text, kw, "ENHANCEDSTATUSCODES")) {
+        e->enhancedstatuscodes = 1;
+    } else if (smtp_kw_eq(text, kw, "STARTTLS")) {
+        e->starttls = 1;
+    } else if (smtp_kw_eq(text, kw, "CHUNKING")) {
+        e->chunking = 1;
+    } else if (smtp_kw_eq(text, kw, "SMTPUTF8")) {
+        e->smtputf8 = 1;
+    } else if (smtp_kw_eq(text, kw, "DSN")) {
+        e->dsn = 1;
+    }
+}
+
+/* Case-insensitive p[0..n) == kw (ASCII only, no locale). */
+static int smtp_kw_eq(const char *p, size_t n, const char *kw)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char a = p[i];
+        char b = kw[i];
+
+        if (b == '\0') {
+            return 0;
+        }
+        if (a >= 'a' && a <= 'z') {
+            a = (char)(a - 'a' + 'A');
+        }
+        if (a != b) {
+            return 0;
+        }
+    }
+    return kw[n] == '\0';
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+/* A domain of LDH labels, or an address literal "[...]" of printable bytes. */
+static int smtp_domain_check(const char *d, size_t len)
+{
+    size_t i;
+    size_t label = 0;
+
+    if (len == 0 || len > SMTP_DOMAIN_MAX) {
+        return SMTP_ERR_BAD_ADDRESS;
+    }
+    if (d[0] == '[') {
+        if (len < 3 || d[len - 1] != ']') {
+            return SMTP_ERR_BAD_ADDRESS;
+        }
+        for (i = 1; i + 1 < len; i++) {
+            unsigned char c = (unsigned char)d[i];
+
+            if (c <= ' ' || c >= 0x7f || c == '[' || c == ']' || c == '\\' || c == '<' || c == '>') {
+                return SMTP_ERR_BAD_ADDRESS;
+            }
+        }
+        return 0;
+    }
+    for (i = 0; i <= len; i++) {
+        char c = (i < len) ? d[i] : '.';
+
+        if (c == '.') {
+            if (label == 0 || label > 63 || d[i - 1] == '-') {
+                return SMTP_ERR_BAD_ADDRESS;
+            }
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              (c == '-' && label > 0))) {
+            return SMTP_ERR_BAD_ADDRESS;
+        }
+        label++;
+    }
+    return 0;
+}
+
+/* Every address and the EHLO domain, before any byte can be sent. */
+static int smtp_validate(smtp_session_t *s)
+{
+    const smtp_config_t *cfg = s->cfg;
+    size_t i;
+    size_t j;
+
+    if (cfg->ehlo_domain == NULL ||
+        smtp_domain_check(cfg->ehlo_domain, strnlen(cfg->ehlo_domain, SMTP_DOMAIN_MAX + 1)) != 0) {
+        snprintf(s->fail.field, sizeof(s->fail.field), "ehlo_domain");
+        return SMTP_ERR_BAD_ADDRESS;
+    }
+    for (i = 0; i < cfg->message_count; i++) {
+        const smtp_message_t *m = &cfg->messages[i];
+
+        if (smtp_address_check(m->from) != 0) {
+            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu].from", i);
+            return SMTP_ERR_BAD_ADDRESS;
+        }
+        for (j = 0; j < m->rcpt_count; j++) {
+            if (smtp_address_check(m->rcpts[j]) != 0) {
+                snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu].rcpts[%zu]", i, j);
+                return SMTP_ERR_BAD_ADDRESS;
+            }
+        }
+    }
+    return 0;
+}
+
+/* memset that the compiler may not drop. */
+static void smtp_wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+
+    while (n-- > 0) {
+        *v++ = 0;
+    }
+}
