@@ -44,6 +44,7 @@ UNIT_SRC := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 FAKE_SRC := $(wildcard tests/fake/*.c)
 
+.SECONDARY:
 .PHONY: all deps run test unit integration lab-up lab-down clean fuzz bench
 all: $(BUILD)/mfp-sim
 

@@ -168,7 +168,7 @@ void fw_job_free(fw_job_t *job)
     smtp_session_free(&job->session);
     mime_writer_free(&job->writer);
     fw_job_close_readers(job);
-    for (unsigned i = 0; i < scan_job_page_count(&job->scan); i++)
+    for (unsigned i = 0; i < scan_job_page_count(&job->scan) && !job->req.keep_spool; i++)
         spool_page_remove(job->env.storage, scan_job_page(&job->scan, i)->name);
     scan_job_free(&job->scan);
     job->env.storage = NULL;

@@ -60,6 +60,7 @@ struct fw_job_request {
     const char *ehlo_domain;               /* NULL: the device's address literal */
     const char *spool_prefix;              /* spool blob name prefix, e.g. "j1-" */
     smtp_timeouts_t timeouts;              /* zero: RFC 5321 defaults */
+    int keep_spool;                        /* keep the spooled pages after the job (service) */
 };
 
 /* What the job needs from the board. */

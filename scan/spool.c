@@ -49,12 +49,14 @@ int spool_writer_open(struct spool_writer *w, const struct hal_storage *st, cons
     w->crc = (uint32_t)crc32(0L, Z_NULL, 0);
 
     rc = hal_storage_remove(st, w->hdr_name);
-    if (rc != 0 && rc != HAL_STORAGE_ERR_NOT_FOUND)
-        return spool_from_storage(rc, &w->storage_error);
-    rc = hal_storage_open(st, w->name, HAL_STORAGE_WRITE);
-    if (rc < 0)
+    if (rc == 0 || rc == HAL_STORAGE_ERR_NOT_FOUND)
+        rc = hal_storage_open(st, w->name, HAL_STORAGE_WRITE);
+    if (rc < 0) {
+        /* The storage refusing a name is the caller's naming problem. */
+        w->storage_error = rc;
         return rc == HAL_STORAGE_ERR_BAD_ARG ? SPOOL_ERR_NAME
                                              : spool_from_storage(rc, &w->storage_error);
+    }
     w->h = rc;
     w->open = 1;
     return 0;

@@ -112,6 +112,10 @@ static const char sim_send_usage[] =
     "                         mail.example.test:25)\n"
     "  --ehlo NAME            EHLO name (default: the device's address literal)\n"
     "  --jam-at N             simulator fault: paper jam when feeding sheet N\n"
+    "  --keep-spool           keep the spooled pages in the state directory after the job\n"
+    "\n"
+    "Exit status: 0 when the gateway accepted the message for every recipient; 3 when it\n"
+    "was accepted but some recipients were refused; 1 on failure; 2 on a usage error.\n"
     "\n"
     "Plus the network options of 'mfp-sim --help'.\n";
 
@@ -119,7 +123,7 @@ enum {
     OPT_NET = 256, OPT_LAB, OPT_TAP, OPT_FORWARD, OPT_RESOLVE, OPT_MAC, OPT_PCAP, OPT_STATE,
     OPT_JSON, OPT_FROM, OPT_FROM_NAME, OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_MESSAGE,
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
-    OPT_JAM_AT, OPT_HELP
+    OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -135,7 +139,7 @@ static const struct option sim_send_options[] = {
     {"pages", required_argument, 0, OPT_PAGES},   {"dpi", required_argument, 0, OPT_DPI},
     {"color", required_argument, 0, OPT_COLOR},   {"quality", required_argument, 0, OPT_QUALITY},
     {"gateway", required_argument, 0, OPT_GATEWAY}, {"ehlo", required_argument, 0, OPT_EHLO},
-    {"jam-at", required_argument, 0, OPT_JAM_AT}, {"help", no_argument, 0, OPT_HELP},
+    {"jam-at", required_argument, 0, OPT_JAM_AT}, {"keep-spool", no_argument, 0, OPT_KEEP_SPOOL}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
@@ -284,6 +288,7 @@ static int sim_cmd_send(int argc, char **argv)
                 return sim_fail(&o, "validate", "--jam-at: give a sheet number");
             scfg.jam_at_page = v;
             break;
+        case OPT_KEEP_SPOOL: req.keep_spool = 1; break;
         case OPT_HELP: case 'h': fputs(sim_send_usage, stdout); return 0;
         default: fputs(sim_send_usage, stderr); return 2;
         }
@@ -339,7 +344,9 @@ static int sim_cmd_send(int argc, char **argv)
     fw_job_free(&board.job);
     sim_net_down();
     sim_storage_free(&board.storage_ctx);
-    return rc == 0 ? 0 : 1;
+    if (rc != 0)
+        return 1;
+    return board.job.msg_result.accepted < board.job.msg.rcpt_count ? 3 : 0;
 }
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg)
@@ -464,14 +471,14 @@ static void sim_progress(void *arg, fw_job_t *job)
         unsigned h = scan_job_page_height(&job->scan);
         unsigned page = scan_job_page_index(&job->scan);
         pct = h ? scan_job_lines_done(&job->scan) * 100u / h : 0;
-        if (page != last_page || pct / 25 != last_pct / 25) {
+        if (page != last_page || (pct / 25 != last_pct / 25 && pct > 0)) {
             fprintf(stderr, "scanning page %u of %u: %u%%\n", page + 1, job->req.scan.pages, pct);
             last_page = page;
             last_pct = pct;
         }
     } else if (job->phase == FW_JOB_SENDING && job->msg.size) {
         pct = (unsigned)(job->session.stats.bytes_out * 100u / (job->msg.size + 1));
-        if (pct / 25 != last_pct / 25)
+        if (pct / 25 != last_pct / 25 && (pct > 0 || last_pct == (unsigned)-1))
             fprintf(stderr, "sending %llu bytes: %u%%\n", (unsigned long long)job->msg.size, pct);
         last_pct = pct;
     }
@@ -524,6 +531,7 @@ static void sim_report_json(const fw_job_t *job)
         sim_json_object(&j, NULL);
         sim_json_str(&j, "file", job->file_names[i]);
         sim_json_int(&j, "bytes", scan_job_page(&job->scan, i)->size);
+        sim_json_str(&j, "spool", scan_job_page(&job->scan, i)->name);
         sim_json_close(&j);
     }
     sim_json_close(&j);

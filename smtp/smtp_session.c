@@ -158,7 +158,11 @@ int smtp_session_feed(smtp_session_t *s, const uint8_t *data, size_t len, uint32
             break;
         }
         if (rc < 0) {
-            smtp_session_fail(s, rc, smtp_cur_stage(s), &s->reply, 0);
+            if (s->phase == SMTP_PH_QUIT) {
+                smtp_finish(s); /* garbage after QUIT changes no outcome */
+            } else {
+                smtp_session_fail(s, rc, smtp_cur_stage(s), &s->reply, 0);
+            }
             break;
         }
         got_reply = 1;

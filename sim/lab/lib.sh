@@ -3,6 +3,9 @@
 # The caller sets LAB_SELF to its own path ($0) before sourcing; we derive the
 # project root from it so the scripts work from any directory.
 
+# ip, dnsmasq and postfix live in sbin, which a plain `su` leaves off PATH.
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "$LAB_SELF")/../.." && pwd)}
 . "$LAB_ROOT/sim/lab/env"
 LAB_NAME=$(basename "$LAB_SELF")

@@ -266,7 +266,9 @@ int smtp_session_init(smtp_session_t *s, const smtp_config_t *cfg, uint8_t *outb
 /* Wipe s. Safe on a zeroed or failed context, and twice. */
 void smtp_session_free(smtp_session_t *s);
 
-/* TCP is connected: start waiting for the greeting. 0 or SMTP_ERR_STATE. */
+/* TCP is connected: start waiting for the greeting. 0 or SMTP_ERR_STATE.
+ * (The connect timeout itself belongs to the transport; a failed connect is
+ * reported with smtp_session_closed() before start: stage CONNECT.) */
 int smtp_session_start(smtp_session_t *s, uint32_t now_ms);
 
 /* Bytes from the server. Always takes all len bytes (bytes after the end of

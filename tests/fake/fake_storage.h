@@ -10,7 +10,7 @@
 #include "hal/hal_storage.h"
 
 #ifndef FAKE_STORAGE_BLOBS
-#define FAKE_STORAGE_BLOBS 64
+#define FAKE_STORAGE_BLOBS 256
 #endif
 #ifndef FAKE_STORAGE_HANDLES
 #define FAKE_STORAGE_HANDLES 8

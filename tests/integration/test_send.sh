@@ -1,0 +1,116 @@
+#!/bin/sh
+# A real scan-to-email job through the lab's Postfix, read back from the Maildirs.
+. "$(dirname "$0")/lib.sh"
+need_lab
+[ -x "$SIM" ] || { not_ok "build/mfp-sim must exist (make)"; finish; }
+
+STATE=$T_TMP/state
+RUN=$(date +%s)-$$
+
+# 1. One page to To + Cc + Bcc, JSON result.
+SUBJ="integration one page $RUN"
+"$SIM" send --json --state "$STATE" --keep-spool --from scanner@example.test \
+    --from-name "Scanner 3rd floor" --to alice@example.test --cc bob@example.test \
+    --bcc carol@example.test --subject "$SUBJ" --message "Your scan" --pages 1 \
+    >"$T_TMP/send1.json" 2>"$T_TMP/send1.err"
+rc=$?
+check "mfp-sim send exits 0 when the gateway accepts (rc=$rc: $(cat "$T_TMP/send1.err" | tail -2))" [ $rc -eq 0 ]
+check "JSON result says ok" grep -q '"ok":true' "$T_TMP/send1.json"
+check "JSON result has the gateway's 250 reply" grep -q '"code":250' "$T_TMP/send1.json"
+check "JSON reports the flights" grep -q '"flights":3' "$T_TMP/send1.json"
+for u in alice bob carol; do
+    check "$u's Maildir receives the message" sh sim/lab/wait-mail "$u" 1 15
+done
+/usr/bin/python3 tests/integration/check_mail.py "$LAB_MAIL_DIR/alice" "$SUBJ" "$T_TMP/att" \
+    --header "To=alice@example.test" --header "Cc=bob@example.test" \
+    --header "From=Scanner 3rd floor <scanner@example.test>" --absent Bcc >"$T_TMP/att.txt"
+check "the delivered message parses, headers right, no Bcc header" [ $? -eq 0 ]
+check "the attachment is scan.jpg, image/jpeg" grep -q '^scan.jpg image/jpeg ' "$T_TMP/att.txt"
+SPOOL=$(sed -n 's/.*"spool":"\([^"]*\)".*/\1/p' "$T_TMP/send1.json")
+check "the attachment is byte-identical to the spooled JPEG ($SPOOL)" \
+    cmp -s "$T_TMP/att/scan.jpg" "$STATE/$SPOOL"
+dims=$(djpeg -pnm "$T_TMP/att/scan.jpg" 2>/dev/null | head -c 20 | sed -n 2p)
+check "djpeg decodes it to 2480x3508 (got '$dims')" [ "$dims" = "2480 3508" ]
+
+# 2. Three pages: three attachments, human output with progress.
+SUBJ="integration three pages $RUN"
+"$SIM" send --state "$STATE" --to dave@example.test --subject "$SUBJ" --pages 3 \
+    >"$T_TMP/send3.out" 2>"$T_TMP/send3.err"
+check "a three-page job exits 0" [ $? -eq 0 ]
+check "progress is shown while scanning" grep -q 'scanning page 3 of 3' "$T_TMP/send3.err"
+sh sim/lab/wait-mail dave 1 15
+/usr/bin/python3 tests/integration/check_mail.py "$LAB_MAIL_DIR/dave" "$SUBJ" "$T_TMP/att3" \
+    >"$T_TMP/att3.txt"
+check "three pages arrive as scan_1.jpg .. scan_3.jpg" \
+    [ "$(cut -d' ' -f1 "$T_TMP/att3.txt" | tr '\n' ' ')" = "scan_1.jpg scan_2.jpg scan_3.jpg " ]
+
+# 3. One recipient refused by the gateway, the other still served.
+SUBJ="integration partial $RUN"
+"$SIM" send --state "$STATE" --to erin@example.test,reject@example.test --subject "$SUBJ" \
+    >"$T_TMP/part.out" 2>&1
+rc=$?
+check "a refused recipient gives exit 3 (rc=$rc)" [ $rc -eq 3 ]
+check "the refused recipient is reported with the gateway's 550 5.1.1" \
+    grep -q 'reject@example.test: REJECTED (550 5.1.1' "$T_TMP/part.out"
+check "the other recipient still gets the message" sh sim/lab/wait-mail erin 1 15
+
+# 4. A gateway that refuses: non-zero exit, the server's reply shown.
+"$SIM" send --state "$STATE" --to frank@example.test --subject "refused $RUN" \
+    --gateway "$LAB_GW:$LAB_REFUSE_PORT" >"$T_TMP/refuse.out" 2>&1
+rc=$?
+check "a refusing gateway makes mfp-sim exit 1 (rc=$rc)" [ $rc -eq 1 ]
+check "the output carries the gateway's 5xx reply ($(grep FAILED "$T_TMP/refuse.out"))" \
+    grep -Eq 'FAILED at (mail|rcpt|data): .*5[0-9][0-9] 5\.' "$T_TMP/refuse.out"
+
+# 5. Nothing listens: a clear connect error.
+"$SIM" send --state "$STATE" --to frank@example.test --gateway "$LAB_GW:2599" \
+    >"$T_TMP/noconn.out" 2>&1
+check "a closed port fails at connect with a clear message" \
+    grep -q 'FAILED at connect: Cannot connect to the gateway' "$T_TMP/noconn.out"
+
+# 6. A name that does not resolve.
+"$SIM" send --state "$STATE" --to frank@example.test --gateway nosuch.example.test \
+    >"$T_TMP/dns.out" 2>&1
+check "an unknown gateway name fails at dns" grep -q 'FAILED at dns' "$T_TMP/dns.out"
+
+# 7. Header injection refused before anything is scanned or sent.
+"$SIM" send --state "$STATE" --to frank@example.test --subject "$(printf 'a\r\nBcc: x@example.test')" \
+    >"$T_TMP/inj.out" 2>&1
+rc=$?
+check "a Subject with CR/LF is refused naming the field (rc=$rc)" \
+    grep -q 'Subject is not valid' "$T_TMP/inj.out"
+
+# 8. The lab missing: a clear message.
+"$SIM" send --state "$STATE" --lab nosuchlab --to frank@example.test >"$T_TMP/nolab.out" 2>&1
+check "a missing lab namespace is reported clearly" \
+    grep -q 'network namespace nosuchlab not found: run sim/lab/up' "$T_TMP/nolab.out"
+
+# 9. A capture of the job opens in tcpdump and shows the SMTP conversation.
+"$SIM" send --state "$STATE" --to frank@example.test --subject "pcap $RUN" \
+    --pcap "$T_TMP/job.pcap" >/dev/null 2>&1
+check "a job with --pcap succeeds" [ $? -eq 0 ]
+n=$(tcpdump -r "$T_TMP/job.pcap" -n 'tcp port 25' 2>/dev/null | wc -l)
+check "tcpdump reads the capture: $n SMTP segments" [ "$n" -gt 100 ]
+
+# 10. Rootless: restricted slirp forwarding to a loopback smtp-sink.
+PORT=$((20000 + $$ % 10000))
+mkdir -p "$T_TMP/sink"
+chmod 711 "$T_TMP"
+chown postfix "$T_TMP/sink"
+smtp-sink -u postfix -d "$T_TMP/sink/%M." 127.0.0.1:$PORT 5 >"$T_TMP/sink.log" 2>&1 &
+SINK=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    grep -q ":$(printf '%04X' $PORT) 00000000:0000 0A" /proc/net/tcp && break
+    sleep 0.2
+done
+"$SIM" send --net slirp --forward "198.51.100.1:25=127.0.0.1:$PORT" \
+    --resolve mail.example.test=198.51.100.1 --state "$STATE" --to alice@example.test \
+    --subject "slirp $RUN" >"$T_TMP/slirp.out" 2>&1
+rc=$?
+check "a job over restricted slirp to a loopback gateway exits 0 (rc=$rc: $(tail -1 "$T_TMP/slirp.out"))" [ $rc -eq 0 ]
+check "the loopback gateway received the message" \
+    sh -c "grep -l 'slirp $RUN' '$T_TMP'/sink/* >/dev/null 2>&1"
+kill "$SINK" 2>/dev/null
+wait "$SINK" 2>/dev/null
+
+finish

@@ -1,0 +1,1108 @@
+/*
+ * Unit tests of the sans-IO ESMTP engine (smtp/smtp_session.c), driven by
+ * scripted server transcripts. run_both() plays every transcript twice, each
+ * server chunk fed whole and fed one byte at a time, and asserts that the
+ * client bytes, results and statistics are identical.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "smtp_session.h"
+
+#define T_MAXMSG 3
+#define T_MAXRCPT 4
+#define T_MAXEV 16
+#define T_CLIENT_MAX 16384
+/* Start near the 32-bit wrap so every timeout crosses it. */
+#define T0 (UINT32_MAX - 1500u)
+
+typedef struct {
+    const char *from;
+    const char *rcpts[T_MAXRCPT];
+    size_t nrcpt;
+    const char *body;
+    uint64_t size;   /* 0: strlen(body) */
+    long fail_at;    /* read fails once this many bytes were given; 0: never */
+    size_t chunk;    /* bytes per read; 0: as many as asked */
+} msg_spec_t;
+
+typedef enum { EV_END = 0, EV_FEED, EV_TICK, EV_CLOSE } ev_kind_t;
+
+typedef struct {
+    ev_kind_t kind;
+    const char *data;  /* EV_FEED */
+    uint32_t ms;       /* EV_TICK: time since start */
+} ev_t;
+
+typedef struct {
+    const msg_spec_t *spec;
+    size_t pos;
+} body_src_t;
+
+typedef struct {
+    int init_rc;
+    smtp_status_t status;
+    smtp_failure_t fail;
+    smtp_stats_t stats;
+    smtp_ext_t ext;
+    smtp_message_result_t res[T_MAXMSG];
+    smtp_rcpt_result_t rr[T_MAXMSG][T_MAXRCPT];
+    char client[T_CLIENT_MAX];
+    size_t client_len;
+    size_t mark[T_MAXEV + 1]; /* client_len after start and after each event */
+} outcome_t;
+
+static const smtp_timeouts_t t_timeouts = {
+    .greeting_ms = 1000,
+    .mail_ms = 2000,
+    .rcpt_ms = 3000,
+    .data_init_ms = 4000,
+    .data_block_ms = 5000,
+    .data_term_ms = 6000,
+    .quit_ms = 7000,
+};
+
+static long body_read(void *arg, uint8_t *buf, size_t cap)
+{
+    body_src_t *b = arg;
+    size_t len = strlen(b->spec->body);
+    size_t n = len - b->pos;
+
+    if (b->spec->fail_at > 0 && b->pos >= (size_t)b->spec->fail_at) {
+        return -1;
+    }
+    if (n > cap) {
+        n = cap;
+    }
+    if (b->spec->chunk > 0 && n > b->spec->chunk) {
+        n = b->spec->chunk;
+    }
+    memcpy(buf, b->spec->body + b->pos, n);
+    b->pos += n;
+    return (long)n;
+}
+
+static void drain(smtp_session_t *s, outcome_t *o)
+{
+    const uint8_t *p;
+    size_t len;
+
+    while ((p = smtp_session_output(s, &len)) != NULL && len > 0) {
+        assert_true(o->client_len + len <= sizeof(o->client));
+        memcpy(o->client + o->client_len, p, len);
+        o->client_len += len;
+        assert_int_equal(smtp_session_sent(s, len), 0);
+    }
+}
+
+static void run_once(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, int bytewise,
+                     size_t outcap, outcome_t *o)
+{
+    static uint8_t outbuf[T_CLIENT_MAX];
+    smtp_message_t msgs[T_MAXMSG];
+    body_src_t src[T_MAXMSG];
+    smtp_config_t cfg;
+    smtp_session_t s;
+    size_t i;
+    size_t e;
+
+    assert_true(nmsg <= T_MAXMSG && outcap <= sizeof(outbuf));
+    memset(o, 0, sizeof(*o));
+    memset(msgs, 0, sizeof(msgs));
+    memset(&cfg, 0, sizeof(cfg));
+    for (i = 0; i < nmsg; i++) {
+        src[i].spec = &specs[i];
+        src[i].pos = 0;
+        msgs[i].from = specs[i].from;
+        msgs[i].rcpts = specs[i].rcpts;
+        msgs[i].rcpt_count = specs[i].nrcpt;
+        msgs[i].size = specs[i].size ? specs[i].size : strlen(specs[i].body);
+        msgs[i].read = body_read;
+        msgs[i].read_arg = &src[i];
+        msgs[i].result = &o->res[i];
+        msgs[i].rcpt_results = o->rr[i];
+    }
+    cfg.ehlo_domain = "client.example.test";
+    cfg.timeouts = t_timeouts;
+    cfg.messages = msgs;
+    cfg.message_count = nmsg;
+
+    o->init_rc = smtp_session_init(&s, &cfg, outbuf, outcap);
+    if (o->init_rc == 0) {
+        assert_int_equal(smtp_session_start(&s, T0), 0);
+    } else {
+        assert_int_equal(smtp_session_start(&s, T0), SMTP_ERR_STATE);
+    }
+    drain(&s, o);
+    o->mark[0] = o->client_len;
+    for (e = 0; e < T_MAXEV && evs[e].kind != EV_END; e++) {
+        const ev_t *ev = &evs[e];
+
+        if (ev->kind == EV_FEED) {
+            const uint8_t *d = (const uint8_t *)ev->data;
+            size_t len = strlen(ev->data);
+
+            if (bytewise) {
+                for (i = 0; i < len; i++) {
+                    assert_int_equal(smtp_session_feed(&s, d + i, 1, T0), 0);
+                    drain(&s, o);
+                }
+            } else {
+                assert_int_equal(smtp_session_feed(&s, d, len, T0), 0);
+            }
+        } else if (ev->kind == EV_TICK) {
+            assert_int_equal(smtp_session_tick(&s, T0 + ev->ms), 0);
+        } else {
+            assert_int_equal(smtp_session_closed(&s, T0), 0);
+        }
+        drain(&s, o);
+        o->mark[e + 1] = o->client_len;
+    }
+    o->status = smtp_session_status(&s);
+    o->fail = s.fail;
+    o->stats = s.stats;
+    o->ext = s.ext;
+    smtp_session_free(&s);
+}
+
+static void assert_info_equal(const smtp_reply_info_t *a, const smtp_reply_info_t *b)
+{
+    assert_int_equal(a->code, b->code);
+    assert_string_equal(a->enhanced, b->enhanced);
+    assert_string_equal(a->text, b->text);
+}
+
+static void assert_fail_equal(const smtp_failure_t *a, const smtp_failure_t *b)
+{
+    assert_int_equal(a->error, b->error);
+    assert_int_equal(a->stage, b->stage);
+    assert_string_equal(a->field, b->field);
+    assert_info_equal(&a->reply, &b->reply);
+}
+
+/* Play the transcript fed whole and fed byte by byte; both must agree.
+ * The whole-fed outcome is left in *o. */
+static void run_both_cap(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, size_t outcap,
+                         outcome_t *o)
+{
+    static outcome_t b;
+    size_t i;
+    size_t j;
+
+    run_once(specs, nmsg, evs, 0, outcap, o);
+    run_once(specs, nmsg, evs, 1, outcap, &b);
+    assert_int_equal(o->init_rc, b.init_rc);
+    assert_int_equal(o->status, b.status);
+    assert_fail_equal(&o->fail, &b.fail);
+    assert_int_equal(o->client_len, b.client_len);
+    assert_memory_equal(o->client, b.client, o->client_len);
+    assert_memory_equal(o->mark, b.mark, sizeof(o->mark));
+    assert_int_equal(o->stats.flights, b.stats.flights);
+    assert_int_equal(o->stats.bytes_in, b.stats.bytes_in);
+    assert_int_equal(o->stats.bytes_out, b.stats.bytes_out);
+    assert_int_equal(o->stats.replies, b.stats.replies);
+    assert_memory_equal(&o->ext, &b.ext, sizeof(o->ext));
+    for (i = 0; i < nmsg; i++) {
+        assert_int_equal(o->res[i].status, b.res[i].status);
+        assert_int_equal(o->res[i].accepted, b.res[i].accepted);
+        assert_fail_equal(&o->res[i].fail, &b.res[i].fail);
+        assert_info_equal(&o->res[i].reply, &b.res[i].reply);
+        for (j = 0; j < specs[i].nrcpt; j++) {
+            assert_int_equal(o->rr[i][j].accepted, b.rr[i][j].accepted);
+            assert_info_equal(&o->rr[i][j].reply, &b.rr[i][j].reply);
+        }
+    }
+    /* Statistics agree with what was moved. */
+    assert_int_equal(o->stats.bytes_out, o->client_len);
+}
+
+static void run_both(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, outcome_t *o)
+{
+    run_both_cap(specs, nmsg, evs, T_CLIENT_MAX, o);
+}
+
+static void assert_client(const outcome_t *o, const char *expect)
+{
+    char got[T_CLIENT_MAX + 1];
+
+    memcpy(got, o->client, o->client_len);
+    got[o->client_len] = '\0';
+    assert_string_equal(got, expect);
+}
+
+#define FEED(str) {EV_FEED, (str), 0}
+#define TICK(ms) {EV_TICK, NULL, (ms)}
+#define CLOSE {EV_CLOSE, NULL, 0}
+#define END {EV_END, NULL, 0}
+
+#define GREETING "220 mx.example.test ESMTP\r\n"
+#define EHLO_PIPE "250-mx.example.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n"
+#define EHLO_PLAIN "250-mx.example.test\r\n250 8BITMIME\r\n"
+#define C_EHLO "EHLO client.example.test\r\n"
+#define C_MAIL "MAIL FROM:<alice@example.test>\r\n"
+#define C_RCPT1 "RCPT TO:<bob@example.test>\r\n"
+#define C_RCPT2 "RCPT TO:<carol@example.test>\r\n"
+#define BODY "Subject: hi\r\n\r\nHello\r\n"
+#define OK_QUEUED "250 2.0.0 Ok: queued as 1234\r\n"
+#define BYE "221 2.0.0 Bye\r\n"
+
+static const msg_spec_t one_msg = {
+    .from = "alice@example.test",
+    .rcpts = {"bob@example.test", "carol@example.test"},
+    .nrcpt = 2,
+    .body = BODY,
+};
+
+/* The non-pipelined success transcript, one server flight per event. */
+static const ev_t plain_ok[] = {
+    FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 2.1.0 Ok\r\n"), FEED("250 2.1.5 Ok\r\n"),
+    FEED("250 2.1.5 Ok\r\n"), FEED("354 End data\r\n"), FEED(OK_QUEUED), FEED(BYE), END,
+};
+
+static void test_session_sends_one_message_in_three_flights_with_pipelining(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING),
+        FEED(EHLO_PIPE),
+        FEED("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n"),
+        FEED(OK_QUEUED BYE),
+        END,
+    };
+    char expect[1024];
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    snprintf(expect, sizeof(expect),
+             C_EHLO "MAIL FROM:<alice@example.test> SIZE=%zu\r\n" C_RCPT1 C_RCPT2 "DATA\r\n" BODY
+                    ".\r\nQUIT\r\n",
+             strlen(BODY));
+    assert_client(&o, expect);
+    assert_int_equal(o.stats.flights, 3);
+    /* The whole envelope answers the EHLO reply: one burst. */
+    assert_int_equal(o.mark[2] - o.mark[1], strlen(expect) - strlen(C_EHLO) - strlen(BODY) -
+                                                strlen(".\r\nQUIT\r\n"));
+    assert_int_equal(o.stats.replies, 8);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.fail.error, 0);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.res[0].accepted, 2);
+    assert_int_equal(o.res[0].reply.code, 250);
+    assert_string_equal(o.res[0].reply.enhanced, "2.0.0");
+    assert_string_equal(o.res[0].reply.text, "Ok: queued as 1234");
+    assert_int_equal(o.rr[0][1].accepted, 1);
+    assert_int_equal(o.rr[0][1].reply.code, 250);
+    assert_true(o.ext.ehlo && o.ext.pipelining && o.ext.size && o.ext.eightbitmime);
+    assert_int_equal(o.ext.size_max, 10240000);
+}
+
+static void test_session_sends_one_command_at_a_time_without_pipelining(void **state)
+{
+    static outcome_t o;
+
+    (void)state;
+    run_both(&one_msg, 1, plain_ok, &o);
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1 C_RCPT2 "DATA\r\n" BODY ".\r\nQUIT\r\n");
+    assert_int_equal(o.stats.flights, 7);
+    assert_int_equal(o.mark[2] - o.mark[1], strlen(C_MAIL)); /* MAIL alone */
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.stats.bytes_in, strlen(GREETING EHLO_PLAIN "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+                                              "250 2.1.5 Ok\r\n354 End data\r\n" OK_QUEUED BYE));
+    assert_int_equal(o.ext.size, 0);
+    assert_int_equal(o.ext.pipelining, 0);
+}
+
+static void test_session_parses_every_extension_case_insensitively(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING),
+        FEED("250-mx Hi\r\n250-pipelining\r\n250-Size\r\n250-8bitmime\r\n250-ENHANCEDSTATUSCODES\r\n"
+             "250-STARTTLS\r\n250-AUTH PLAIN login Cram-MD5 SCRAM-SHA-256 XOAUTH2\r\n"
+             "250-AUTH=SCRAM-SHA-1\r\n250-CHUNKING\r\n250-SMTPUTF8\r\n250-XUNKNOWN x\r\n250 DSN\r\n"),
+        FEED(BYE),
+        END,
+    };
+
+    (void)state;
+    run_both(NULL, 0, evs, &o);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_client(&o, C_EHLO "QUIT\r\n");
+    assert_true(o.ext.ehlo && o.ext.pipelining && o.ext.size && o.ext.eightbitmime);
+    assert_int_equal(o.ext.size_max, 0);
+    assert_true(o.ext.enhancedstatuscodes && o.ext.starttls && o.ext.chunking && o.ext.smtputf8);
+    assert_true(o.ext.dsn);
+    assert_int_equal(o.ext.auth, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN | SMTP_AUTH_CRAM_MD5 |
+                                     SMTP_AUTH_SCRAM_SHA_256 | SMTP_AUTH_XOAUTH2 |
+                                     SMTP_AUTH_SCRAM_SHA_1);
+}
+
+static void test_session_dot_stuffs_the_body_and_ends_it_with_crlf(void **state)
+{
+    static outcome_t o;
+    msg_spec_t m = one_msg;
+
+    (void)state;
+    m.rcpts[1] = NULL;
+    m.nrcpt = 1;
+    m.body = ".hidden\r\nline\r\n..two\r\nmid.dot\r\n.\r\nend";
+    m.chunk = 1; /* state must survive every read boundary */
+    {
+        static const ev_t evs[] = {
+            FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+            FEED("354 go\r\n"), FEED("250 Ok\r\n"), FEED(BYE), END,
+        };
+        run_both(&m, 1, evs, &o);
+    }
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1 "DATA\r\n"
+                                            "..hidden\r\nline\r\n...two\r\nmid.dot\r\n..\r\nend\r\n"
+                                            ".\r\nQUIT\r\n");
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+}
+
+static void test_session_turns_bare_cr_and_lf_into_crlf_in_the_body(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+        FEED("354 go\r\n"), FEED("250 Ok\r\n"), FEED(BYE), END,
+    };
+    msg_spec_t m = one_msg;
+
+    (void)state;
+    m.nrcpt = 1;
+    m.body = "a\n.\nb\r.c\r\r\nd\r";
+    run_both(&m, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1 "DATA\r\n"
+                                            "a\r\n..\r\nb\r\n..c\r\n\r\nd\r\n"
+                                            ".\r\nQUIT\r\n");
+}
+
+static void test_session_sends_an_empty_body_as_a_lone_dot(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+        FEED("354 go\r\n"), FEED("250 Ok\r\n"), FEED(BYE), END,
+    };
+    msg_spec_t m = one_msg;
+
+    (void)state;
+    m.nrcpt = 1;
+    m.body = "";
+    m.size = 1;
+    run_both(&m, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1 "DATA\r\n.\r\nQUIT\r\n");
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+}
+
+static void test_session_refuses_a_message_over_the_size_limit_before_mail(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED("250-mx\r\n250 SIZE 10\r\n"), FEED(BYE), END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO "QUIT\r\n");
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_TOO_BIG);
+    assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_MAIL);
+    assert_int_equal(o.fail.error, SMTP_ERR_TOO_BIG);
+    assert_int_equal(o.ext.size_max, 10);
+}
+
+static void test_session_fails_on_greeting_421_without_quit(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED("421 4.3.2 Service not available\r\n"), END};
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, "");
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_ERR_REPLY);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_GREETING);
+    assert_int_equal(o.fail.reply.code, 421);
+    assert_string_equal(o.fail.reply.enhanced, "4.3.2");
+    assert_string_equal(o.fail.reply.text, "Service not available");
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[0].fail.reply.code, 421);
+}
+
+static void test_session_fails_on_greeting_554_and_says_quit(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED("554 No SMTP service here\r\n"), FEED(BYE), END};
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, "QUIT\r\n");
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_GREETING);
+    assert_int_equal(o.fail.reply.code, 554);
+    assert_string_equal(o.fail.reply.text, "No SMTP service here");
+}
+
+static void test_session_falls_back_to_helo_after_ehlo_5xx(void **state)
+{
+    static const char *const refusals[] = {"500 unknown\r\n", "502 no\r\n", "504 no\r\n",
+                                           "550 no\r\n"};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < sizeof(refusals) / sizeof(refusals[0]); k++) {
+        static outcome_t o;
+        const ev_t evs[] = {
+            FEED(GREETING), FEED(refusals[k]), FEED("250 mx.example.test\r\n"),
+            FEED("250 Ok\r\n"), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+            FEED("354 go\r\n"), FEED(OK_QUEUED), FEED(BYE), END,
+        };
+
+        run_both(&one_msg, 1, evs, &o);
+        assert_client(&o, C_EHLO "HELO client.example.test\r\n" C_MAIL C_RCPT1 C_RCPT2
+                              "DATA\r\n" BODY ".\r\nQUIT\r\n");
+        assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+        assert_int_equal(o.ext.ehlo, 0);
+    }
+}
+
+static void test_session_fails_when_helo_is_refused_too(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED("502 no\r\n"), FEED("550 5.7.1 go away\r\n"), FEED(BYE), END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO "HELO client.example.test\r\nQUIT\r\n");
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_HELO);
+    assert_int_equal(o.fail.reply.code, 550);
+    assert_string_equal(o.fail.reply.enhanced, "5.7.1");
+}
+
+static void test_session_fails_when_ehlo_gets_4xx(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED(GREETING), FEED("451 later\r\n"), FEED(BYE), END};
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO "QUIT\r\n");
+    assert_int_equal(o.fail.stage, SMTP_STAGE_EHLO);
+    assert_int_equal(o.fail.reply.code, 451);
+}
+
+static void test_session_fails_the_message_on_mail_4xx_and_5xx(void **state)
+{
+    static const int codes[] = {451, 550};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        static outcome_t o;
+        char reply[64];
+        const ev_t evs[] = {FEED(GREETING), FEED(EHLO_PLAIN), FEED(reply), FEED(BYE), END};
+
+        snprintf(reply, sizeof(reply), "%d %d.7.1 sender refused\r\n", codes[k], codes[k] / 100);
+        run_both(&one_msg, 1, evs, &o);
+        assert_client(&o, C_EHLO C_MAIL "QUIT\r\n");
+        assert_int_equal(o.status, SMTP_SESSION_FAILED);
+        assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+        assert_int_equal(o.res[0].fail.error, SMTP_ERR_REPLY);
+        assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_MAIL);
+        assert_int_equal(o.res[0].fail.reply.code, codes[k]);
+        assert_string_equal(o.res[0].fail.reply.text, "sender refused");
+        assert_int_equal(o.rr[0][0].reply.code, 0); /* never asked */
+    }
+}
+
+static void test_session_pipelined_mail_5xx_sends_no_content(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING),
+        FEED(EHLO_PIPE),
+        FEED("550 5.7.1 no\r\n503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n503 5.5.1 no\r\n"),
+        FEED(BYE),
+        END,
+    };
+    char expect[512];
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    snprintf(expect, sizeof(expect),
+             C_EHLO "MAIL FROM:<alice@example.test> SIZE=%zu\r\n" C_RCPT1 C_RCPT2 "DATA\r\nQUIT\r\n",
+             strlen(BODY));
+    assert_client(&o, expect);
+    assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_MAIL);
+    assert_int_equal(o.res[0].fail.reply.code, 550);
+    assert_int_equal(o.rr[0][0].reply.code, 503);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+}
+
+static void test_session_delivers_to_the_rest_when_one_rcpt_is_refused(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING),
+        FEED(EHLO_PIPE),
+        FEED("250 2.1.0 Ok\r\n550 5.1.1 <bob@example.test>: Recipient address rejected\r\n"
+             "250 2.1.5 Ok\r\n354 go\r\n"),
+        FEED(OK_QUEUED BYE),
+        END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.res[0].accepted, 1);
+    assert_int_equal(o.rr[0][0].accepted, 0);
+    assert_int_equal(o.rr[0][0].reply.code, 550);
+    assert_string_equal(o.rr[0][0].reply.enhanced, "5.1.1");
+    assert_string_equal(o.rr[0][0].reply.text, "<bob@example.test>: Recipient address rejected");
+    assert_int_equal(o.rr[0][1].accepted, 1);
+    assert_non_null(strstr(o.client, BODY ".\r\nQUIT\r\n"));
+}
+
+static void test_session_sends_no_data_when_every_rcpt_is_refused(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"), FEED("550 5.1.1 no bob\r\n"),
+        FEED("550 5.1.1 no carol\r\n"), FEED(BYE), END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1 C_RCPT2 "QUIT\r\n");
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_NO_RECIPIENTS);
+    assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_RCPT);
+    assert_string_equal(o.res[0].fail.reply.text, "no carol");
+    assert_int_equal(o.rr[0][0].reply.code, 550);
+    assert_int_equal(o.res[0].accepted, 0);
+}
+
+static void test_session_pipelined_all_rcpt_refused_and_data_refused(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED("250 Ok\r\n550 no bob\r\n550 no carol\r\n554 5.5.1 No valid recipients\r\n"),
+        FEED(BYE), END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_null(strstr(o.client, "Hello"));
+    assert_true(o.client_len > 6 && memcmp(o.client + o.client_len - 12, "DATA\r\nQUIT\r\n", 12) == 0);
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_NO_RECIPIENTS);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+}
+
+static void test_session_answers_354_to_a_refused_envelope_with_a_lone_dot(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED("250 Ok\r\n550 no bob\r\n550 no carol\r\n354 go ahead anyway\r\n"),
+        FEED("554 5.5.1 no recipients\r\n" BYE), END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_null(strstr(o.client, "Hello"));
+    assert_true(memcmp(o.client + o.client_len - 15, "DATA\r\n.\r\nQUIT\r\n", 15) == 0);
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_NO_RECIPIENTS);
+    assert_int_equal(o.res[0].reply.code, 0); /* the lone dot's reply is not a result */
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+}
+
+static void test_session_fails_the_message_on_data_5xx(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+        FEED("250 Ok\r\n"), FEED("554 5.3.0 no data today\r\n"), FEED(BYE), END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1 C_RCPT2 "DATA\r\nQUIT\r\n");
+    assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_DATA);
+    assert_int_equal(o.res[0].fail.reply.code, 554);
+    assert_int_equal(o.res[0].accepted, 2);
+}
+
+static void test_session_fails_the_message_on_final_dot_4xx_and_5xx(void **state)
+{
+    static const char *const replies[] = {"451 4.3.0 try later\r\n", "554 5.6.0 content refused\r\n"};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        static outcome_t o;
+        const ev_t evs[] = {
+            FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+            FEED("250 Ok\r\n"), FEED("354 go\r\n"), FEED(replies[k]), FEED(BYE), END,
+        };
+
+        run_both(&one_msg, 1, evs, &o);
+        assert_client(&o, C_EHLO C_MAIL C_RCPT1 C_RCPT2 "DATA\r\n" BODY ".\r\nQUIT\r\n");
+        assert_int_equal(o.status, SMTP_SESSION_FAILED);
+        assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+        assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_CONTENT);
+        assert_int_equal(o.res[0].fail.reply.code, k == 0 ? 451 : 554);
+        assert_int_equal(o.res[0].reply.code, k == 0 ? 451 : 554);
+    }
+}
+
+/* plain_ok cut after n server events; the stage awaited at that point. */
+static const smtp_stage_t stage_after[] = {
+    SMTP_STAGE_GREETING, SMTP_STAGE_EHLO, SMTP_STAGE_MAIL, SMTP_STAGE_RCPT,
+    SMTP_STAGE_RCPT, SMTP_STAGE_DATA, SMTP_STAGE_CONTENT, SMTP_STAGE_QUIT,
+};
+
+static void test_session_disconnect_at_each_stage_fails_with_that_stage(void **state)
+{
+    size_t n;
+
+    (void)state;
+    for (n = 0; n < sizeof(stage_after) / sizeof(stage_after[0]); n++) {
+        static outcome_t o;
+        ev_t evs[T_MAXEV];
+
+        memcpy(evs, plain_ok, n * sizeof(ev_t));
+        evs[n] = (ev_t)CLOSE;
+        evs[n + 1] = (ev_t)END;
+        run_both(&one_msg, 1, evs, &o);
+        if (stage_after[n] == SMTP_STAGE_QUIT) {
+            /* The message was accepted: a close while quitting changes nothing. */
+            assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+            assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+            continue;
+        }
+        assert_int_equal(o.status, SMTP_SESSION_FAILED);
+        assert_int_equal(o.fail.error, SMTP_ERR_CLOSED);
+        assert_int_equal(o.fail.stage, stage_after[n]);
+        assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+        assert_int_equal(o.res[0].fail.error, SMTP_ERR_CLOSED);
+        assert_int_equal(o.mark[n + 1], o.mark[n]); /* nothing more sent */
+    }
+}
+
+static void test_session_disconnect_during_helo_and_before_connect(void **state)
+{
+    static outcome_t o;
+    static const ev_t helo[] = {FEED(GREETING), FEED("502 no\r\n"), CLOSE, END};
+    static const ev_t early[] = {CLOSE, END};
+
+    (void)state;
+    run_both(&one_msg, 1, helo, &o);
+    assert_int_equal(o.fail.error, SMTP_ERR_CLOSED);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_HELO);
+    run_both(&one_msg, 1, early, &o);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_GREETING);
+    assert_string_equal(smtp_stage_name(SMTP_STAGE_CONNECT), "connect");
+}
+
+static void test_session_timeout_at_each_stage_fails_with_that_stage(void **state)
+{
+    /* Timeout figure that applies after plain_ok's first n events. */
+    static const uint32_t wait[] = {1000, 2000, 2000, 3000, 3000, 4000, 6000, 7000};
+    size_t n;
+
+    (void)state;
+    for (n = 0; n < sizeof(wait) / sizeof(wait[0]); n++) {
+        static outcome_t o;
+        ev_t evs[T_MAXEV];
+
+        memcpy(evs, plain_ok, n * sizeof(ev_t));
+        evs[n] = (ev_t)TICK(wait[n] - 1);
+        evs[n + 1] = (ev_t)END;
+        run_both(&one_msg, 1, evs, &o);
+        assert_int_equal(o.status, SMTP_SESSION_RUNNING);
+
+        evs[n + 1] = (ev_t)TICK(wait[n]);
+        evs[n + 2] = (ev_t)END;
+        run_both(&one_msg, 1, evs, &o);
+        if (stage_after[n] == SMTP_STAGE_QUIT) {
+            assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+            continue;
+        }
+        assert_int_equal(o.status, SMTP_SESSION_FAILED);
+        assert_int_equal(o.fail.error, SMTP_ERR_TIMEOUT);
+        assert_int_equal(o.fail.stage, stage_after[n]);
+        assert_int_equal(o.res[0].fail.error, SMTP_ERR_TIMEOUT);
+    }
+}
+
+static void test_session_times_out_when_the_content_is_not_taken(void **state)
+{
+    static uint8_t out[SMTP_OUTBUF_MIN];
+    static const char big_body[] = "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n"
+                                   "0123456789012345678901234567890123456789012345678901234567890\r\n";
+    msg_spec_t spec = one_msg;
+    body_src_t src = {&spec, 0};
+    smtp_message_result_t res;
+    smtp_rcpt_result_t rr[2];
+    smtp_message_t m = {0};
+    smtp_config_t cfg = {0};
+    smtp_session_t s;
+    const char *srv = GREETING EHLO_PLAIN "250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n";
+    const char *p = srv;
+    size_t len;
+
+    (void)state;
+    spec.body = big_body;
+    m.from = spec.from;
+    m.rcpts = spec.rcpts;
+    m.rcpt_count = 2;
+    m.size = sizeof(big_body) - 1;
+    m.read = body_read;
+    m.read_arg = &src;
+    m.result = &res;
+    m.rcpt_results = rr;
+    cfg.ehlo_domain = "client.example.test";
+    cfg.timeouts = t_timeouts;
+    cfg.messages = &m;
+    cfg.message_count = 1;
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), 0);
+    assert_int_equal(smtp_session_start(&s, T0), 0);
+    /* One reply at a time, taking all output, until 354. */
+    while (*p != '\0') {
+        const char *eol = strstr(p, "\r\n") + 2;
+        const char *next = (strncmp(p, "250-", 4) == 0) ? strstr(p, "250 ") : p;
+
+        eol = strstr(next, "\r\n") + 2;
+        assert_int_equal(smtp_session_feed(&s, (const uint8_t *)p, (size_t)(eol - p), T0), 0);
+        p = eol;
+        if (*p != '\0') {
+            smtp_session_output(&s, &len);
+            smtp_session_sent(&s, len);
+        }
+    }
+    /* The content fills the buffer; the transport takes a little, then stalls. */
+    assert_non_null(smtp_session_output(&s, &len));
+    assert_true(len > sizeof(out) - 4);
+    assert_int_equal(smtp_session_sent(&s, 100), 0);
+    smtp_session_tick(&s, T0 + 4999);
+    assert_int_equal(smtp_session_status(&s), SMTP_SESSION_RUNNING);
+    smtp_session_tick(&s, T0 + 5000);
+    assert_int_equal(smtp_session_status(&s), SMTP_SESSION_FAILED);
+    assert_int_equal(s.fail.error, SMTP_ERR_TIMEOUT);
+    assert_int_equal(s.fail.stage, SMTP_STAGE_CONTENT);
+    smtp_session_output(&s, &len);
+    assert_int_equal(len, 0);
+    smtp_session_free(&s);
+}
+
+static void test_session_sends_two_messages_with_rset_after_a_failed_one(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN),
+        FEED("250 Ok\r\n"), FEED("550 no bob\r\n"), FEED("550 no carol\r\n"),
+        FEED("250 2.0.0 Flushed\r\n"), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+        FEED("354 go\r\n"), FEED(OK_QUEUED), FEED(BYE), END,
+    };
+    msg_spec_t m[2] = {one_msg, one_msg};
+
+    (void)state;
+    m[1].rcpts[0] = "dave@example.test";
+    m[1].nrcpt = 1;
+    run_both(m, 2, evs, &o);
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1 C_RCPT2 "RSET\r\n" C_MAIL
+                      "RCPT TO:<dave@example.test>\r\nDATA\r\n" BODY ".\r\nQUIT\r\n");
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[1].status, SMTP_MSG_SENT);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_ERR_NO_RECIPIENTS);
+}
+
+static void test_session_pipelines_two_good_messages_without_rset(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED("250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n"),
+        FEED(OK_QUEUED),
+        FEED("250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n"),
+        FEED(OK_QUEUED BYE), END,
+    };
+    msg_spec_t m[2] = {one_msg, one_msg};
+
+    (void)state;
+    run_both(m, 2, evs, &o);
+    assert_null(strstr(o.client, "RSET"));
+    assert_int_equal(o.stats.flights, 5); /* EHLO, envelope, content, envelope, content+QUIT */
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.res[1].status, SMTP_MSG_SENT);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+}
+
+static void test_session_pipelines_rset_with_the_next_envelope(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED("550 no\r\n503 no\r\n503 no\r\n503 no\r\n"),
+        FEED("250 Ok\r\n250 Ok\r\n250 Ok\r\n250 Ok\r\n354 go\r\n"),
+        FEED(OK_QUEUED BYE), END,
+    };
+    msg_spec_t m[2] = {one_msg, one_msg};
+
+    (void)state;
+    run_both(m, 2, evs, &o);
+    assert_int_equal(o.mark[3] - o.mark[2] > 0, 1);
+    assert_int_equal(memcmp(o.client + o.mark[2], "RSET\r\nMAIL FROM", 15), 0);
+    assert_int_equal(o.stats.flights, 4);
+    assert_int_equal(o.res[1].status, SMTP_MSG_SENT);
+}
+
+static void test_session_refuses_an_address_with_crlf_before_any_output(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED(GREETING), FEED(EHLO_PLAIN), END};
+    msg_spec_t m = one_msg;
+
+    (void)state;
+    m.rcpts[1] = "carol@example.test>\r\nRCPT TO:<evil@example.test";
+    run_both(&m, 1, evs, &o);
+    assert_int_equal(o.init_rc, SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(o.client_len, 0);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_string_equal(o.fail.field, "messages[0].rcpts[1]");
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+
+    m = one_msg;
+    m.from = "alice\n@example.test";
+    run_both(&m, 1, evs, &o);
+    assert_string_equal(o.fail.field, "messages[0].from");
+    assert_int_equal(o.client_len, 0);
+}
+
+static void test_address_check_enforces_shape_and_rfc5321_lengths(void **state)
+{
+    char buf[300];
+
+    (void)state;
+    assert_int_equal(smtp_address_check("a@b"), 0);
+    assert_int_equal(smtp_address_check("first.last+tag@mail.example.test"), 0);
+    assert_int_equal(smtp_address_check("x@[198.51.100.1]"), 0);
+    assert_int_equal(smtp_address_check(NULL), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check(""), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("noat"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("@b"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a@"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a@@b"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a b@c"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a<b@c"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a@c>"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a\r@c"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a@c\x7f"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check(".a@c"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a..b@c"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a@c..d"), SMTP_ERR_BAD_ADDRESS);
+    assert_int_equal(smtp_address_check("a@-c.d"), SMTP_ERR_BAD_ADDRESS);
+
+    memset(buf, 'l', 64);
+    strcpy(buf + 64, "@example.test");
+    assert_int_equal(smtp_address_check(buf), 0);
+    memset(buf, 'l', 65);
+    strcpy(buf + 65, "@example.test");
+    assert_int_equal(smtp_address_check(buf), SMTP_ERR_BAD_ADDRESS);
+
+    /* 254 bytes is the longest address (path 256 with the brackets). */
+    memset(buf, 0, sizeof(buf));
+    strcpy(buf, "a@");
+    while (strlen(buf) + 4 <= 250) {
+        strcat(buf, "abc.");
+    }
+    while (strlen(buf) < 254) {
+        strcat(buf, "x");
+    }
+    assert_int_equal(smtp_address_check(buf), 0);
+    strcat(buf, "y");
+    assert_int_equal(smtp_address_check(buf), SMTP_ERR_BAD_ADDRESS);
+}
+
+static void test_session_fails_without_quit_on_421_at_any_time(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"),
+        FEED("421 4.4.2 shutting down\r\n"), END,
+    };
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAIL C_RCPT1);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_RCPT);
+    assert_int_equal(o.fail.reply.code, 421);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+}
+
+static void test_session_fails_on_a_malformed_reply(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED(GREETING), FEED("250-mx\r\n251 odd\r\n"), END};
+
+    (void)state;
+    run_both(&one_msg, 1, evs, &o);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_REPLY_ERR_MIXED_CODES);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_EHLO);
+    assert_string_equal(smtp_strerror(o.fail.error), "mixed codes in a multi-line reply");
+}
+
+static void test_session_drops_the_final_dot_when_the_body_cannot_be_read(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN), FEED("250 Ok\r\n"), FEED("250 Ok\r\n"),
+        FEED("250 Ok\r\n"), FEED("354 go\r\n"), END,
+    };
+    msg_spec_t m = one_msg;
+
+    (void)state;
+    m.fail_at = 5;
+    m.chunk = 5;
+    run_both(&m, 1, evs, &o);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_ERR_BODY);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_CONTENT);
+    assert_null(strstr(o.client, "\r\n.\r\n"));
+}
+
+static void test_session_rejects_bad_arguments_and_frees_a_zeroed_context(void **state)
+{
+    static uint8_t out[SMTP_OUTBUF_MIN];
+    smtp_config_t cfg = {0};
+    smtp_session_t s;
+    size_t len = 7;
+
+    (void)state;
+    cfg.ehlo_domain = "client.example.test";
+    assert_int_equal(smtp_session_init(NULL, &cfg, out, sizeof(out)), SMTP_ERR_BAD_ARGS);
+    assert_int_equal(smtp_session_init(&s, NULL, out, sizeof(out)), SMTP_ERR_BAD_ARGS);
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out) - 1), SMTP_ERR_BAD_ARGS);
+    assert_int_equal(smtp_session_status(&s), SMTP_SESSION_FAILED);
+    cfg.ehlo_domain = "bad domain";
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), SMTP_ERR_BAD_ADDRESS);
+    assert_string_equal(s.fail.field, "ehlo_domain");
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(smtp_session_feed(&s, (const uint8_t *)"x", 1, 0), SMTP_ERR_STATE);
+    smtp_session_output(&s, &len);
+    assert_int_equal(len, 0);
+    smtp_session_free(&s);
+    smtp_session_free(&s);
+    smtp_session_free(NULL);
+}
+
+static void test_session_keeps_success_when_quit_gets_garbage(void **state)
+{
+    static outcome_t o;
+    ev_t evs[T_MAXEV];
+
+    (void)state;
+    memcpy(evs, plain_ok, sizeof(plain_ok));
+    evs[7] = (ev_t)FEED("2x1 what\r\n");
+    run_both(&one_msg, 1, evs, &o);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.fail.error, 0);
+}
+
+static void test_session_close_before_start_fails_at_connect(void **state)
+{
+    static uint8_t out[SMTP_OUTBUF_MIN];
+    static const char *const rcpts[] = {"bob@example.test"};
+    smtp_message_result_t res;
+    smtp_rcpt_result_t rr[1];
+    smtp_message_t m = {0};
+    smtp_config_t cfg = {0};
+    smtp_session_t s;
+
+    (void)state;
+    m.from = "alice@example.test";
+    m.rcpts = rcpts;
+    m.rcpt_count = 1;
+    m.read = body_read;
+    m.result = &res;
+    m.rcpt_results = rr;
+    cfg.ehlo_domain = "[198.51.100.7]";
+    cfg.messages = &m;
+    cfg.message_count = 1;
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), 0);
+    assert_int_equal(smtp_session_status(&s), SMTP_SESSION_RUNNING);
+    assert_int_equal(smtp_session_closed(&s, 5), 0);
+    assert_int_equal(smtp_session_status(&s), SMTP_SESSION_FAILED);
+    assert_int_equal(s.fail.error, SMTP_ERR_CLOSED);
+    assert_int_equal(s.fail.stage, SMTP_STAGE_CONNECT);
+    assert_int_equal(res.status, SMTP_MSG_FAILED);
+    assert_int_equal(smtp_session_start(&s, 6), SMTP_ERR_STATE);
+    smtp_session_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_session_sends_one_message_in_three_flights_with_pipelining),
+        cmocka_unit_test(test_session_sends_one_command_at_a_time_without_pipelining),
+        cmocka_unit_test(test_session_parses_every_extension_case_insensitively),
+        cmocka_unit_test(test_session_dot_stuffs_the_body_and_ends_it_with_crlf),
+        cmocka_unit_test(test_session_turns_bare_cr_and_lf_into_crlf_in_the_body),
+        cmocka_unit_test(test_session_sends_an_empty_body_as_a_lone_dot),
+        cmocka_unit_test(test_session_refuses_a_message_over_the_size_limit_before_mail),
+        cmocka_unit_test(test_session_fails_on_greeting_421_without_quit),
+        cmocka_unit_test(test_session_fails_on_greeting_554_and_says_quit),
+        cmocka_unit_test(test_session_falls_back_to_helo_after_ehlo_5xx),
+        cmocka_unit_test(test_session_fails_when_helo_is_refused_too),
+        cmocka_unit_test(test_session_fails_when_ehlo_gets_4xx),
+        cmocka_unit_test(test_session_fails_the_message_on_mail_4xx_and_5xx),
+        cmocka_unit_test(test_session_pipelined_mail_5xx_sends_no_content),
+        cmocka_unit_test(test_session_delivers_to_the_rest_when_one_rcpt_is_refused),
+        cmocka_unit_test(test_session_sends_no_data_when_every_rcpt_is_refused),
+        cmocka_unit_test(test_session_pipelined_all_rcpt_refused_and_data_refused),
+        cmocka_unit_test(test_session_answers_354_to_a_refused_envelope_with_a_lone_dot),
+        cmocka_unit_test(test_session_fails_the_message_on_data_5xx),
+        cmocka_unit_test(test_session_fails_the_message_on_final_dot_4xx_and_5xx),
+        cmocka_unit_test(test_session_disconnect_at_each_stage_fails_with_that_stage),
+        cmocka_unit_test(test_session_disconnect_during_helo_and_before_connect),
+        cmocka_unit_test(test_session_timeout_at_each_stage_fails_with_that_stage),
+        cmocka_unit_test(test_session_times_out_when_the_content_is_not_taken),
+        cmocka_unit_test(test_session_sends_two_messages_with_rset_after_a_failed_one),
+        cmocka_unit_test(test_session_pipelines_two_good_messages_without_rset),
+        cmocka_unit_test(test_session_pipelines_rset_with_the_next_envelope),
+        cmocka_unit_test(test_session_refuses_an_address_with_crlf_before_any_output),
+        cmocka_unit_test(test_address_check_enforces_shape_and_rfc5321_lengths),
+        cmocka_unit_test(test_session_fails_without_quit_on_421_at_any_time),
+        cmocka_unit_test(test_session_fails_on_a_malformed_reply),
+        cmocka_unit_test(test_session_drops_the_final_dot_when_the_body_cannot_be_read),
+        cmocka_unit_test(test_session_rejects_bad_arguments_and_frees_a_zeroed_context),
+        cmocka_unit_test(test_session_keeps_success_when_quit_gets_garbage),
+        cmocka_unit_test(test_session_close_before_start_fails_at_connect),
+    };
+
+    return cmocka_run_group_tests_name("smtp_session", tests, NULL, NULL);
+}
