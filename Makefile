@@ -88,14 +88,27 @@ $(BUILD)/unit/%: tests/unit/%.c $(FW_SRC:%.c=$(AOBJ)/%.o) $(SIM_SRC:%.c=$(AOBJ)/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fake $(SAN) -o $@ $^ -lcmocka $(LIBS)
 
+# libFuzzer targets: every tests/fuzz/fuzz_*.c with the sans-IO cores (no lwIP).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/mime.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(DEFS) $(INC) -o $@ $^ -lmbedcrypto
+
+# Long fuzz runs (FUZZ_SECONDS each); make test runs them for 15 s.
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do mkdir -p $(BUILD)/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$${FUZZ_SECONDS:-600} $(BUILD)/corpus/$$(basename $$f) || exit 1; done
+
 unit: $(UNIT_BIN)
-	@sh tests/run_unit.sh $(UNIT_BIN)
+	@SUITES=unit sh tests/run_all.sh
 
 integration: $(BUILD)/mfp-sim
-	@sh tests/integration/run.sh
+	@SUITES=integration sh tests/run_all.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory -j2 all $(UNIT_BIN) $(FUZZ_BIN)
 	@sh tests/run_all.sh
 
 run: deps

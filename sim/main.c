@@ -453,13 +453,15 @@ static void sim_net_down(void)
     sim_slirp_close(&board.slirp);
 }
 
-/* Progress on stderr, one line per change: the panel's progress screen. */
+/* Progress on stderr, a line per quarter of each page or of the sending:
+ * the panel's progress screen. */
 static void sim_progress(void *arg, fw_job_t *job)
 {
-    static fw_job_phase_t last_phase = (fw_job_phase_t)-1;
-    static unsigned last_page = (unsigned)-1, last_pct = (unsigned)-1;
+    static long last_key = -1;
     const struct sim_net_opts *o = arg;
-    unsigned pct;
+    unsigned pct = 0, page = 0;
+    long key;
+    char addr[16];
 
     if (sim_stop_requested) {
         sim_stop_requested = 0;
@@ -469,30 +471,33 @@ static void sim_progress(void *arg, fw_job_t *job)
         return;
     if (job->phase == FW_JOB_SCANNING) {
         unsigned h = scan_job_page_height(&job->scan);
-        unsigned page = scan_job_page_index(&job->scan);
+        page = scan_job_page_index(&job->scan);
         pct = h ? scan_job_lines_done(&job->scan) * 100u / h : 0;
-        if (page != last_page || (pct / 25 != last_pct / 25 && pct > 0)) {
-            fprintf(stderr, "scanning page %u of %u: %u%%\n", page + 1, job->req.scan.pages, pct);
-            last_page = page;
-            last_pct = pct;
-        }
     } else if (job->phase == FW_JOB_SENDING && job->msg.size) {
-        pct = (unsigned)(job->session.stats.bytes_out * 100u / (job->msg.size + 1));
-        if (pct / 25 != last_pct / 25 && (pct > 0 || last_pct == (unsigned)-1))
-            fprintf(stderr, "sending %llu bytes: %u%%\n", (unsigned long long)job->msg.size, pct);
-        last_pct = pct;
+        uint64_t out = job->session.stats.bytes_out;
+        pct = (unsigned)((out > job->msg.size ? job->msg.size : out) * 100u / job->msg.size);
     }
-    if (job->phase != last_phase) {
-        char addr[16];
-        last_phase = job->phase;
-        last_pct = (unsigned)-1;
-        if (job->phase == FW_JOB_WAIT_NETWORK)
-            fprintf(stderr, "waiting for the network (DHCP)\n");
-        else if (job->phase == FW_JOB_CONNECTING) {
-            fw_net_addr_str(job->env.net, addr, sizeof(addr));
-            fprintf(stderr, "address %s; connecting to %s port %u\n", addr, job->req.gateway,
-                    job->req.port);
-        }
+    key = ((long)job->phase * 10000 + page) * 8 + pct / 25;
+    if (key == last_key)
+        return;
+    last_key = key;
+    switch (job->phase) {
+    case FW_JOB_SCANNING:
+        fprintf(stderr, "scanning page %u of %u: %u%%\n", page + 1, job->req.scan.pages, pct);
+        break;
+    case FW_JOB_WAIT_NETWORK:
+        fprintf(stderr, "waiting for the network (DHCP)\n");
+        break;
+    case FW_JOB_CONNECTING:
+        fw_net_addr_str(job->env.net, addr, sizeof(addr));
+        fprintf(stderr, "address %s; connecting to %s port %u\n", addr, job->req.gateway,
+                job->req.port);
+        break;
+    case FW_JOB_SENDING:
+        fprintf(stderr, "sending %llu bytes: %u%%\n", (unsigned long long)job->msg.size, pct);
+        break;
+    default:
+        break;
     }
 }
 

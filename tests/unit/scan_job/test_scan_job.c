@@ -130,8 +130,9 @@ static void decode_blob(struct env *e, const char *name, struct decoded *d)
 }
 
 /* Mean absolute difference between decoded row y and what the simulated
- * scanner renders for it. */
-static double row_error(const struct decoded *d, unsigned index, unsigned dpi, unsigned y)
+ * scanner renders for row render_y. */
+static double row_error(const struct decoded *d, unsigned index, unsigned dpi, unsigned y,
+                        unsigned render_y)
 {
     struct hal_scan_page page = {d->width, d->height, d->components, index};
     size_t n = (size_t)d->width * d->components;
@@ -139,11 +140,23 @@ static double row_error(const struct decoded *d, unsigned index, unsigned dpi, u
     double sum = 0;
 
     assert_non_null(want);
-    sim_scanner_render_line(&page, dpi, y, want);
+    sim_scanner_render_line(&page, dpi, render_y, want);
     for (size_t i = 0; i < n; i++)
         sum += abs((int)want[i] - (int)d->px[(size_t)y * n + i]);
     free(want);
     return sum / (double)n;
+}
+
+/* Row y came back close to what the scanner drew for it, and closer than
+ * to the row `shift` lines away (so a lost or repeated band would show). */
+static void assert_row_matches(const struct decoded *d, unsigned index, unsigned dpi, unsigned y,
+                               unsigned shift)
+{
+    double here = row_error(d, index, dpi, y, y);
+
+    assert_true(here < 3.0);
+    if (shift != 0)
+        assert_true(row_error(d, index, dpi, y, y + shift) > here + 2.0);
 }
 
 static void test_band_buffer_is_one_band_of_lines(void **state)
@@ -197,11 +210,11 @@ static void test_a4_colour_page_from_the_sim_scanner_decodes_to_2480x3508_rgb_at
     assert_int_equal(d.x_density, 300);
     assert_int_equal(d.y_density, 300);
     /* Lines arrive where the scanner drew them: header, text, photo, ramp. */
-    assert_true(row_error(&d, 0, 300, 200) < 6.0);
-    assert_true(row_error(&d, 0, 300, 900) < 12.0);
-    assert_true(row_error(&d, 0, 300, 2000) < 12.0);
-    assert_true(row_error(&d, 0, 300, 2700) < 6.0);
-    assert_true(row_error(&d, 0, 300, 3507) < 3.0);
+    for (unsigned y = 0; y < 3508; y += 97)
+        assert_row_matches(&d, 0, 300, y, 0);
+    assert_row_matches(&d, 0, 300, 200, 0);   /* header bar and logo */
+    assert_row_matches(&d, 0, 300, 1000, 16); /* a line of text: a band off shows */
+    assert_row_matches(&d, 0, 300, 2000, 16); /* photo and text column */
     free(d.px);
 
     /* The committed page reads back through the spool reader, byte for byte. */
@@ -229,7 +242,9 @@ static void test_grey_page_has_one_component(void **state)
     assert_int_equal(d.height, 1754);
     assert_int_equal(d.components, 1);
     assert_int_equal(d.x_density, 150);
-    assert_true(row_error(&d, 0, 150, 100) < 6.0);
+    for (unsigned y = 0; y < 1754; y += 61)
+        assert_row_matches(&d, 0, 150, y, 0);
+    assert_row_matches(&d, 0, 150, 500, 16);
     free(d.px);
 }
 
