@@ -121,7 +121,8 @@ void sim_storage_free(struct sim_storage *s)
         return;
     for (int h = 0; h < SIM_STORAGE_HANDLES; h++)
         sim_storage_close(s, h);
-    if (s->dirfd > 0)
+    /* A zeroed context has dirfd 0 but no directory name: not ours to close. */
+    if (s->dirfd >= 0 && s->dir[0] != '\0')
         close(s->dirfd);
     s->dirfd = -1;
 }

@@ -45,6 +45,11 @@ want fuzz && for f in $(find "$BUILD/fuzz" -type f -perm -u+x -name 'fuzz_*' 2>/
     fi
 done
 
+# Integration tests print "ok - ..." lines; they bring the lab up themselves.
+# A lab this run brought up is taken down at the end; one already up stays.
+lab_was_up=0
+sh sim/lab/status -q >/dev/null 2>&1 && lab_was_up=1
+
 # Integration tests print "ok - ..." / "not ok - ..." lines.
 want integration && for t in $(ls tests/integration/test_*.sh 2>/dev/null | sort); do
     name=$(basename "$t" .sh)
@@ -63,6 +68,8 @@ want integration && for t in $(ls tests/integration/test_*.sh 2>/dev/null | sort
         echo "ok   integration $name ($ok checks)"
     fi
 done
+
+if want integration && [ $lab_was_up -eq 0 ]; then sh sim/lab/down >/dev/null 2>&1; fi
 
 [ -z "$failed_names" ] || echo "failed:$failed_names"
 echo "tests: $pass passed, $fail failed"

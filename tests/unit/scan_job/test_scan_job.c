@@ -268,6 +268,32 @@ static void test_pages_differ_and_carry_their_number_in_the_name(void **state)
     assert_true(l1 != l2 || memcmp(b1, b2, l1) != 0);
 }
 
+static void test_the_same_job_twice_gives_the_same_bytes(void **state)
+{
+    struct env *e = *state;
+    struct hal_scan_params p = {100, 2100, 2970, HAL_SCAN_COLOR, 2};
+    uint8_t *first;
+    size_t l1 = 0, l2 = 0;
+    const uint8_t *b;
+
+    use_sim(e, NULL);
+    start_job(e, &p, 16, NULL);
+    assert_int_equal(run_job(e, NULL), SCAN_JOB_DONE);
+    b = fake_storage_blob(&e->fs, "p0002.jpg", &l1);
+    assert_non_null(b);
+    first = malloc(l1);
+    assert_non_null(first);
+    memcpy(first, b, l1);
+
+    use_sim(e, NULL);
+    start_job(e, &p, 32, NULL); /* another band height: same pixels, same file */
+    assert_int_equal(run_job(e, NULL), SCAN_JOB_DONE);
+    b = fake_storage_blob(&e->fs, "p0002.jpg", &l2);
+    assert_int_equal(l2, l1);
+    assert_memory_equal(b, first, l1);
+    free(first);
+}
+
 static void test_jam_at_page_2_fails_with_that_page_and_keeps_page_1(void **state)
 {
     struct env *e = *state;
@@ -518,6 +544,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a4_colour_page_from_the_sim_scanner_decodes_to_2480x3508_rgb_at_300_dpi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grey_page_has_one_component, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_differ_and_carry_their_number_in_the_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_same_job_twice_gives_the_same_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jam_at_page_2_fails_with_that_page_and_keeps_page_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cover_open_and_stall_surface_as_their_own_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_fault_mid_page_leaves_no_page_and_the_next_job_works, setup, teardown),
