@@ -1,5 +1,6 @@
 /* Simulator netif backend on restricted libslirp; see sim_netif_slirp.h. */
 #include "sim_netif_slirp.h"
+#include "sim_errmsg.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -39,8 +40,6 @@ static uint32_t timers_clamp(const sim_slirp_t *s, uint32_t timeout_ms);
 static void timers_run(sim_slirp_t *s);
 static int parse_endpoint(const char *p, size_t len, struct in_addr *addr, uint16_t *port);
 static bool on_path(const char *prog);
-static int slirp_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque);
 static void cb_guest_error(const char *msg, void *opaque);
@@ -83,27 +82,27 @@ int sim_slirp_forward_parse(const char *spec, sim_slirp_forward_t *fwd, char *er
     uint32_t guest, host;
 
     if (spec == NULL || fwd == NULL) {
-        return slirp_fail(err, errlen, SIM_SLIRP_ERR_ARG, "forward: missing rule");
+        return sim_errmsg(err, errlen, SIM_SLIRP_ERR_ARG, "forward: missing rule");
     }
     eq = strchr(spec, '=');
     if (eq == NULL ||
         parse_endpoint(spec, (size_t)(eq - spec), &fwd->guest_addr, &fwd->guest_port) != 0 ||
         parse_endpoint(eq + 1, strlen(eq + 1), &fwd->host_addr, &fwd->host_port) != 0) {
-        return slirp_fail(err, errlen, SIM_SLIRP_ERR_FORWARD,
+        return sim_errmsg(err, errlen, SIM_SLIRP_ERR_FORWARD,
                           "forward '%s': expected GUEST_IP:PORT=127.0.0.1:PORT", spec);
     }
 
     host = ntohl(fwd->host_addr.s_addr);
     if ((host >> 24) != 127) {
         inet_ntop(AF_INET, &fwd->host_addr, text, sizeof(text));
-        return slirp_fail(err, errlen, SIM_SLIRP_ERR_FORWARD,
+        return sim_errmsg(err, errlen, SIM_SLIRP_ERR_FORWARD,
                           "forward '%s': host side must be on loopback (127.0.0.1), not %s",
                           spec, text);
     }
 
     guest = ntohl(fwd->guest_addr.s_addr);
     if ((guest & SIM_SLIRP_NETMASK) != SIM_SLIRP_NET) {
-        return slirp_fail(err, errlen, SIM_SLIRP_ERR_FORWARD,
+        return sim_errmsg(err, errlen, SIM_SLIRP_ERR_FORWARD,
                           "forward '%s': guest address must be in the simulated network "
                           "198.51.100.0/24",
                           spec);
@@ -111,12 +110,12 @@ int sim_slirp_forward_parse(const char *spec, sim_slirp_forward_t *fwd, char *er
     if ((guest & ~SIM_SLIRP_NETMASK) == 0 || (guest | SIM_SLIRP_NETMASK) == UINT32_MAX ||
         guest == SIM_SLIRP_HOST ||
         (guest >= SIM_SLIRP_DHCP_START && guest < SIM_SLIRP_DHCP_START + SIM_SLIRP_DHCP_COUNT)) {
-        return slirp_fail(err, errlen, SIM_SLIRP_ERR_FORWARD,
+        return sim_errmsg(err, errlen, SIM_SLIRP_ERR_FORWARD,
                           "forward '%s': guest address is reserved (network, broadcast, "
                           "slirp at 198.51.100.2 or the DHCP pool 198.51.100.100-115)",
                           spec);
     }
-    return slirp_fail(err, errlen, 0, "%s", "");
+    return sim_errmsg(err, errlen, 0, "%s", "");
 }
 
 int sim_slirp_open(sim_slirp_t *s, const sim_slirp_config_t *cfg, struct hal_netif *out,
@@ -130,10 +129,10 @@ int sim_slirp_open(sim_slirp_t *s, const sim_slirp_config_t *cfg, struct hal_net
 
     if (s == NULL || cfg == NULL || out == NULL ||
         (cfg->forward_count > 0 && cfg->forwards == NULL)) {
-        return slirp_fail(err, errlen, SIM_SLIRP_ERR_ARG, "slirp: missing argument");
+        return sim_errmsg(err, errlen, SIM_SLIRP_ERR_ARG, "slirp: missing argument");
     }
     if (cfg->forward_count > SIM_SLIRP_FORWARD_MAX) {
-        return slirp_fail(err, errlen, SIM_SLIRP_ERR_ARG, "slirp: more than %d forwards",
+        return sim_errmsg(err, errlen, SIM_SLIRP_ERR_ARG, "slirp: more than %d forwards",
                           SIM_SLIRP_FORWARD_MAX);
     }
     memset(s, 0, sizeof(*s));
@@ -152,14 +151,14 @@ int sim_slirp_open(sim_slirp_t *s, const sim_slirp_config_t *cfg, struct hal_net
         for (j = 0; j < i; j++) {
             if (fwd[j].guest_addr.s_addr == fwd[i].guest_addr.s_addr &&
                 fwd[j].guest_port == fwd[i].guest_port) {
-                ret = slirp_fail(err, errlen, SIM_SLIRP_ERR_FORWARD,
+                ret = sim_errmsg(err, errlen, SIM_SLIRP_ERR_FORWARD,
                                  "forward '%s': duplicate guest address:port", cfg->forwards[i]);
                 goto exit;
             }
         }
     }
     if (cfg->forward_count > 0 && !on_path(SIM_SLIRP_SOCAT)) {
-        ret = slirp_fail(err, errlen, SIM_SLIRP_ERR_NO_SOCAT,
+        ret = sim_errmsg(err, errlen, SIM_SLIRP_ERR_NO_SOCAT,
                          "slirp forwards need %s, which is not on PATH: run make deps",
                          SIM_SLIRP_SOCAT);
         goto exit;
@@ -183,7 +182,7 @@ int sim_slirp_open(sim_slirp_t *s, const sim_slirp_config_t *cfg, struct hal_net
 
     s->slirp = slirp_new(&sc, &sim_slirp_callbacks, s);
     if (s->slirp == NULL) {
-        ret = slirp_fail(err, errlen, SIM_SLIRP_ERR_SLIRP, "slirp_new failed");
+        ret = sim_errmsg(err, errlen, SIM_SLIRP_ERR_SLIRP, "slirp_new failed");
         goto exit;
     }
     for (i = 0; i < cfg->forward_count; i++) {
@@ -195,7 +194,7 @@ int sim_slirp_open(sim_slirp_t *s, const sim_slirp_config_t *cfg, struct hal_net
         snprintf(cmd, sizeof(cmd), "%s -lf /dev/null STDIO TCP4:%s:%u", SIM_SLIRP_SOCAT, host,
                  (unsigned)fwd[i].host_port);
         if (slirp_add_exec(s->slirp, cmd, &fwd[i].guest_addr, fwd[i].guest_port) != 0) {
-            ret = slirp_fail(err, errlen, SIM_SLIRP_ERR_FORWARD,
+            ret = sim_errmsg(err, errlen, SIM_SLIRP_ERR_FORWARD,
                              "forward '%s': refused by slirp",
                              cfg->forwards[i]);
             goto exit;
@@ -205,7 +204,7 @@ int sim_slirp_open(sim_slirp_t *s, const sim_slirp_config_t *cfg, struct hal_net
     memcpy(s->mac, cfg->mac != NULL ? cfg->mac : default_mac, sizeof(s->mac));
     out->api = &sim_slirp_api;
     out->ctx = s;
-    ret = slirp_fail(err, errlen, 0, "%s", "");
+    ret = sim_errmsg(err, errlen, 0, "%s", "");
 
 exit:
     if (ret != 0) {
@@ -401,18 +400,6 @@ static bool on_path(const char *prog)
         path = end != NULL ? end + 1 : NULL;
     }
     return false;
-}
-
-static int slirp_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
 }
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)

@@ -1,5 +1,6 @@
 /* Simulator netif backend on an existing tap device; see sim_netif_tap.h. */
 #include "sim_netif_tap.h"
+#include "sim_errmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +22,6 @@ static int tap_send(void *ctx, const uint8_t *frame, size_t len);
 static int tap_recv(void *ctx, uint8_t *buf, size_t cap);
 static void tap_wait(void *ctx, uint32_t timeout_ms);
 static void tap_mac(void *ctx, uint8_t mac[6]);
-static int tap_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 static const struct hal_netif_api sim_tap_api = {
     .send = tap_send,
@@ -41,14 +40,14 @@ int sim_tap_open(sim_tap_t *t, const sim_tap_config_t *cfg, struct hal_netif *ou
 
     if (t == NULL || cfg == NULL || out == NULL || cfg->ifname == NULL ||
         cfg->ifname[0] == '\0' || strlen(cfg->ifname) >= IFNAMSIZ) {
-        return tap_fail(err, errlen, SIM_TAP_ERR_ARG, "tap: missing or invalid device name");
+        return sim_errmsg(err, errlen, SIM_TAP_ERR_ARG, "tap: missing or invalid device name");
     }
     memset(t, 0, sizeof(*t));
 
     /* TUNSETIFF creates the device when the name is free: check first, so a
      * simulator run outside the lab reports it instead of making a tap. */
     if (if_nametoindex(cfg->ifname) == 0) {
-        ret = tap_fail(err, errlen, SIM_TAP_ERR_NOT_FOUND,
+        ret = sim_errmsg(err, errlen, SIM_TAP_ERR_NOT_FOUND,
                        "%s not found: is the lab up? run sim/lab/up", cfg->ifname);
         goto exit;
     }
@@ -56,7 +55,7 @@ int sim_tap_open(sim_tap_t *t, const sim_tap_config_t *cfg, struct hal_netif *ou
     fd = open(SIM_TAP_TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        ret = tap_fail(err, errlen,
+        ret = sim_errmsg(err, errlen,
                        (e == EACCES || e == EPERM) ? SIM_TAP_ERR_PERM
                        : e == ENOENT               ? SIM_TAP_ERR_NOT_FOUND
                                                    : SIM_TAP_ERR_IO,
@@ -71,18 +70,18 @@ int sim_tap_open(sim_tap_t *t, const sim_tap_config_t *cfg, struct hal_netif *ou
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;
         if (e == EPERM || e == EACCES) {
-            ret = tap_fail(err, errlen, SIM_TAP_ERR_PERM,
+            ret = sim_errmsg(err, errlen, SIM_TAP_ERR_PERM,
                            "%s: permission denied (run as root, or create the tap with "
                            "`ip tuntap add dev %s mode tap user $USER`)",
                            cfg->ifname, cfg->ifname);
         } else if (e == EBUSY) {
-            ret = tap_fail(err, errlen, SIM_TAP_ERR_BUSY,
+            ret = sim_errmsg(err, errlen, SIM_TAP_ERR_BUSY,
                            "%s is busy: another simulator has it open", cfg->ifname);
         } else if (e == EINVAL) {
-            ret = tap_fail(err, errlen, SIM_TAP_ERR_NOT_TAP,
+            ret = sim_errmsg(err, errlen, SIM_TAP_ERR_NOT_TAP,
                            "%s exists but is not a tap device", cfg->ifname);
         } else {
-            ret = tap_fail(err, errlen, SIM_TAP_ERR_IO, "%s: TUNSETIFF: %s", cfg->ifname,
+            ret = sim_errmsg(err, errlen, SIM_TAP_ERR_IO, "%s: TUNSETIFF: %s", cfg->ifname,
                            strerror(e));
         }
         goto exit;
@@ -95,7 +94,7 @@ int sim_tap_open(sim_tap_t *t, const sim_tap_config_t *cfg, struct hal_netif *ou
     memcpy(t->ifname, cfg->ifname, strlen(cfg->ifname) + 1);
     out->api = &sim_tap_api;
     out->ctx = t;
-    ret = tap_fail(err, errlen, 0, "%s", "");
+    ret = sim_errmsg(err, errlen, 0, "%s", "");
 
 exit:
     if (fd >= 0) {
@@ -123,7 +122,7 @@ int sim_netns_enter(const char *name, char *err, size_t errlen)
     if (name == NULL || name[0] == '\0' || strchr(name, '/') != NULL ||
         strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
         strlen(name) >= sizeof(path) - sizeof(SIM_NETNS_DIR)) {
-        return tap_fail(err, errlen, SIM_TAP_ERR_ARG, "invalid network namespace name");
+        return sim_errmsg(err, errlen, SIM_TAP_ERR_ARG, "invalid network namespace name");
     }
     snprintf(path, sizeof(path), SIM_NETNS_DIR "%s", name);
 
@@ -131,25 +130,25 @@ int sim_netns_enter(const char *name, char *err, size_t errlen)
     if (fd < 0) {
         int e = errno;
         if (e == ENOENT) {
-            ret = tap_fail(err, errlen, SIM_TAP_ERR_NOT_FOUND,
+            ret = sim_errmsg(err, errlen, SIM_TAP_ERR_NOT_FOUND,
                            "network namespace %s not found: run sim/lab/up (as root)", name);
         } else if (e == EACCES || e == EPERM) {
-            ret = tap_fail(err, errlen, SIM_TAP_ERR_PERM,
+            ret = sim_errmsg(err, errlen, SIM_TAP_ERR_PERM,
                            "network namespace %s: %s (run as root)", name, strerror(e));
         } else {
-            ret = tap_fail(err, errlen, SIM_TAP_ERR_IO, "network namespace %s: %s", name,
+            ret = sim_errmsg(err, errlen, SIM_TAP_ERR_IO, "network namespace %s: %s", name,
                            strerror(e));
         }
         goto exit;
     }
     if (setns(fd, CLONE_NEWNET) < 0) {
         int e = errno;
-        ret = tap_fail(err, errlen, e == EPERM ? SIM_TAP_ERR_PERM : SIM_TAP_ERR_IO,
+        ret = sim_errmsg(err, errlen, e == EPERM ? SIM_TAP_ERR_PERM : SIM_TAP_ERR_IO,
                        "cannot enter network namespace %s: %s%s", name, strerror(e),
                        e == EPERM ? " (run as root)" : "");
         goto exit;
     }
-    ret = tap_fail(err, errlen, 0, "%s", "");
+    ret = sim_errmsg(err, errlen, 0, "%s", "");
 
 exit:
     if (fd >= 0) {
@@ -205,17 +204,4 @@ static void tap_mac(void *ctx, uint8_t mac[6])
     const sim_tap_t *t = ctx;
 
     memcpy(mac, t->mac, 6);
-}
-
-/* Writes the message (if any buffer) and returns code: one line per error. */
-static int tap_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err != NULL && errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
 }

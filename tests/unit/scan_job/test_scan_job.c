@@ -11,6 +11,7 @@
 
 #include "fake_scanner.h"
 #include "fake_storage.h"
+#include "jpeg_probe.h"
 #include "scan_job.h"
 #include "sim_scanner.h"
 
@@ -95,43 +96,18 @@ static int run_job(struct env *e, unsigned *steps)
     return rc;
 }
 
-struct decoded {
-    unsigned width, height, components, density_unit, x_density, y_density;
-    uint8_t *px;
-};
-
-static void decode_blob(struct env *e, const char *name, struct decoded *d)
+static void decode_blob(struct env *e, const char *name, struct jpeg_probe *d)
 {
-    struct jpeg_decompress_struct cinfo;
-    struct jpeg_error_mgr err;
     size_t len = 0;
     const uint8_t *data = fake_storage_blob(&e->fs, name, &len);
 
     assert_non_null(data);
-    cinfo.err = jpeg_std_error(&err);
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)len);
-    assert_int_equal(jpeg_read_header(&cinfo, TRUE), JPEG_HEADER_OK);
-    jpeg_start_decompress(&cinfo);
-    d->width = cinfo.output_width;
-    d->height = cinfo.output_height;
-    d->components = (unsigned)cinfo.output_components;
-    d->density_unit = cinfo.density_unit;
-    d->x_density = cinfo.X_density;
-    d->y_density = cinfo.Y_density;
-    d->px = malloc((size_t)d->width * d->height * d->components);
-    assert_non_null(d->px);
-    while (cinfo.output_scanline < cinfo.output_height) {
-        JSAMPROW row = d->px + (size_t)cinfo.output_scanline * d->width * d->components;
-        jpeg_read_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_decompress(&cinfo);
-    jpeg_destroy_decompress(&cinfo);
+    assert_int_equal(jpeg_probe_decode(data, len, d), 0);
 }
 
 /* Mean absolute difference between decoded row y and what the simulated
  * scanner renders for row render_y. */
-static double row_error(const struct decoded *d, unsigned index, unsigned dpi, unsigned y,
+static double row_error(const struct jpeg_probe *d, unsigned index, unsigned dpi, unsigned y,
                         unsigned render_y)
 {
     struct hal_scan_page page = {d->width, d->height, d->components, index};
@@ -149,7 +125,7 @@ static double row_error(const struct decoded *d, unsigned index, unsigned dpi, u
 
 /* Row y came back close to what the scanner drew for it, and closer than
  * to the row `shift` lines away (so a lost or repeated band would show). */
-static void assert_row_matches(const struct decoded *d, unsigned index, unsigned dpi, unsigned y,
+static void assert_row_matches(const struct jpeg_probe *d, unsigned index, unsigned dpi, unsigned y,
                                unsigned shift)
 {
     double here = row_error(d, index, dpi, y, y);
@@ -177,7 +153,7 @@ static void test_band_buffer_is_one_band_of_lines(void **state)
 static void test_a4_colour_page_from_the_sim_scanner_decodes_to_2480x3508_rgb_at_300_dpi(void **state)
 {
     struct env *e = *state;
-    struct decoded d;
+    struct jpeg_probe d;
     struct spool_page pg;
     unsigned steps = 0;
     uint8_t buf[777];
@@ -231,7 +207,7 @@ static void test_grey_page_has_one_component(void **state)
 {
     struct env *e = *state;
     struct hal_scan_params p = {150, 2100, 2970, HAL_SCAN_GREY, 1};
-    struct decoded d;
+    struct jpeg_probe d;
 
     use_sim(e, NULL);
     start_job(e, &p, 16, NULL);
@@ -387,7 +363,7 @@ static void test_uneven_bands_from_the_scanner_give_the_exact_pattern(void **sta
     struct env *e = *state;
     struct fake_scanner_cfg cfg = {.width = 80, .height = 50, .max_lines = 5};
     struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 2};
-    struct decoded d;
+    struct jpeg_probe d;
     double sum = 0;
 
     use_fake(e, &cfg);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fake_scanner.h"
+#include "jpeg_probe.h"
 #include "scan_jpeg.h"
 
 #define W 64
@@ -75,37 +76,9 @@ static int encode(const struct scan_jpeg_params *p, const uint8_t *px, unsigned 
     return rc;
 }
 
-struct decoded {
-    unsigned width, height, components, density_unit, x_density, y_density;
-    int progressive;
-    uint8_t *px;
-};
-
-static void decode(const uint8_t *data, size_t len, struct decoded *d)
+static void decode(const uint8_t *data, size_t len, struct jpeg_probe *d)
 {
-    struct jpeg_decompress_struct cinfo;
-    struct jpeg_error_mgr err;
-
-    cinfo.err = jpeg_std_error(&err);
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)len);
-    assert_int_equal(jpeg_read_header(&cinfo, TRUE), JPEG_HEADER_OK);
-    jpeg_start_decompress(&cinfo);
-    d->width = cinfo.output_width;
-    d->height = cinfo.output_height;
-    d->components = (unsigned)cinfo.output_components;
-    d->density_unit = cinfo.density_unit;
-    d->x_density = cinfo.X_density;
-    d->y_density = cinfo.Y_density;
-    d->progressive = cinfo.progressive_mode;
-    d->px = malloc((size_t)d->width * d->height * d->components);
-    assert_non_null(d->px);
-    while (cinfo.output_scanline < cinfo.output_height) {
-        JSAMPROW row = d->px + (size_t)cinfo.output_scanline * d->width * d->components;
-        jpeg_read_scanlines(&cinfo, &row, 1);
-    }
-    jpeg_finish_decompress(&cinfo);
-    jpeg_destroy_decompress(&cinfo);
+    assert_int_equal(jpeg_probe_decode(data, len, d), 0);
 }
 
 static double mean_abs_error(const uint8_t *a, const uint8_t *b, size_t n)
@@ -119,7 +92,7 @@ static double mean_abs_error(const uint8_t *a, const uint8_t *b, size_t n)
 static void test_colour_page_decodes_to_its_size_components_density_and_pixels(void **state)
 {
     struct mem_sink m = {0};
-    struct decoded d;
+    struct jpeg_probe d;
     uint8_t *px = make_page(3, 0);
 
     (void)state;
@@ -142,7 +115,7 @@ static void test_grey_page_decodes_to_one_component(void **state)
 {
     struct scan_jpeg_params p = params_rgb;
     struct mem_sink m = {0};
-    struct decoded d;
+    struct jpeg_probe d;
     uint8_t *px = make_page(1, 3);
 
     (void)state;
