@@ -59,34 +59,40 @@ $(LWIP_OK):
 
 $(OBJ)/lwip/%.o: $(LWIP_OK) firmware/lwipopts.h
 	@mkdir -p $(dir $@)
-	$(CC) $(LWIP_CFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
+	@echo '  CC    $@'
+	@$(CC) $(LWIP_CFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
 
 $(AOBJ)/lwip/%.o: $(LWIP_OK) firmware/lwipopts.h
 	@mkdir -p $(dir $@)
-	$(CC) $(LWIP_CFLAGS) $(SAN) -c $(LWIP_DIR)/src/$*.c -o $@
+	@echo '  CC    $@'
+	@$(CC) $(LWIP_CFLAGS) $(SAN) -c $(LWIP_DIR)/src/$*.c -o $@
 
 $(BUILD)/liblwip.a: $(LWIP_OBJ)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 $(OBJ)/%.o: %.c $(LWIP_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo '  CC    $@'
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(AOBJ)/%.o: %.c $(LWIP_OK)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fake $(SAN) -MMD -MP -c $< -o $@
+	@echo '  CC    $@'
+	@$(CC) $(ALL_CFLAGS) -Itests/fake $(SAN) -MMD -MP -c $< -o $@
 
 $(BUILD)/libfw.a: $(FW_OBJ)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 $(BUILD)/mfp-sim: $(OBJ)/sim/main.o $(SIM_OBJ) $(BUILD)/libfw.a $(BUILD)/liblwip.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	@echo '  LINK  $@'
+	@$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 # Each unit test links every firmware and simulator object plus the fakes.
 $(BUILD)/unit/%: tests/unit/%.c $(FW_SRC:%.c=$(AOBJ)/%.o) $(SIM_SRC:%.c=$(AOBJ)/%.o) \
                  $(FAKE_SRC:%.c=$(AOBJ)/%.o) $(LWIP_FILES:%.c=$(AOBJ)/lwip/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/fake $(SAN) -o $@ $^ -lcmocka $(LIBS)
+	@echo '  LINK  $@'
+	@$(CC) $(ALL_CFLAGS) -Itests/fake $(SAN) -o $@ $^ -lcmocka $(LIBS)
 
 # libFuzzer targets: every tests/fuzz/fuzz_*.c with the sans-IO cores (no lwIP).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -94,7 +100,8 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/mime.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(DEFS) $(INC) -o $@ $^ -lmbedcrypto
+	@echo '  FUZZ  $@'
+	@clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(DEFS) $(INC) -o $@ $^ -lmbedcrypto
 
 # Long fuzz runs (FUZZ_SECONDS each); make test runs them for 15 s.
 fuzz: $(FUZZ_BIN)
@@ -108,7 +115,7 @@ integration: $(BUILD)/mfp-sim
 	@SUITES=integration sh tests/run_all.sh
 
 test: deps
-	@$(MAKE) --no-print-directory -j2 all $(UNIT_BIN) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -j2 all $(UNIT_BIN) $(FUZZ_BIN) $(BUILD)/bench/bench_job
 	@sh tests/run_all.sh
 
 run: deps
@@ -118,6 +125,19 @@ run: deps
 
 lab-up: ; @sh sim/lab/up
 lab-down: ; @sh sim/lab/down
+
+# Benchmarks: the firmware pipeline in one process with a counting allocator.
+BENCH_SRC := tests/bench/bench_job.c tests/bench/count_alloc.c scan/scan_job.c scan/scan_jpeg.c \
+             scan/spool.c smtp/mime.c smtp/smtp_session.c smtp/smtp_reply.c sim/sim_scanner.c \
+             sim/sim_storage.c
+$(BUILD)/bench/bench_job: $(BENCH_SRC) $(LWIP_OK)
+	@mkdir -p $(dir $@)
+	@echo '  LINK  $@'
+	@$(CC) $(ALL_CFLAGS) -fno-builtin-malloc -o $@ $(BENCH_SRC) -ljpeg -lz -lmbedcrypto
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/bench_job
+	@sh tests/bench/run.sh
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/*.a $(BUILD)/mfp-sim

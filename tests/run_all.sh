@@ -13,7 +13,7 @@ failed_names=""
 
 note_fail() { fail=$((fail + 1)); failed_names="$failed_names $1"; }
 
-SUITES=${SUITES:-unit fuzz integration}
+SUITES=${SUITES:-unit fuzz budget integration}
 want() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # cmocka prints "[       OK ] name" per passing test and returns the number of failures.
@@ -44,6 +44,16 @@ want fuzz && for f in $(find "$BUILD/fuzz" -type f -perm -u+x -name 'fuzz_*' 2>/
         note_fail "$name"; echo "FAIL fuzz $name, log: $LOG/$name.log"; tail -30 "$LOG/$name.log"
     fi
 done
+
+# Memory budget (exact, counting allocator) of the pipeline without ASan.
+if want budget; then
+    if "$BUILD/bench/bench_job" budget >"$LOG/budget.log" 2>&1; then
+        n=$(grep -c '^ok - ' "$LOG/budget.log"); pass=$((pass + n))
+        echo "ok   budget ($n checks)"
+    else
+        note_fail budget; echo "FAIL budget, log: $LOG/budget.log"; cat "$LOG/budget.log"
+    fi
+fi
 
 # Integration tests print "ok - ..." lines; they bring the lab up themselves.
 # A lab this run brought up is taken down at the end; one already up stays.
