@@ -45,6 +45,8 @@ enum {
 
 #define LIT(s) { (s), sizeof(s) - 1 }
 
+_Static_assert(sizeof(MIME_BOUNDARY_PREFIX) - 1 == 6, "MIME_BOUNDARY_LEN counts 6 prefix chars");
+
 /* Output of a generator: counts everything, copies the window
  * [skip, skip + cap) into dst when dst is set. Tracks the column for folding. */
 typedef struct sink {
@@ -707,7 +709,15 @@ static long body_read(mime_writer_t *w, uint8_t *buf, size_t cap)
     int ret;
 
     if (w->section == SEC_TEXT && w->text_7bit) {
+        /* Never past the announced size, and never 0 before it: a text
+         * changed after init must not loop or overrun (SIZE= was sent). */
+        if (cap > w->src_size - w->src_off) {
+            cap = (size_t)(w->src_size - w->src_off);
+        }
         k = text_read(w, buf, cap);
+        if (k == 0 && cap > 0) {
+            return MIME_ERR_STATE;
+        }
         w->src_off += k;
         return (long)k;
     }

@@ -566,6 +566,23 @@ static void smtp_pump_body(smtp_session_t *s)
         if (s->outcap - s->out_len < SMTP_BODY_BYTE_MAX) {
             return;
         }
+        if (!s->cr && !s->bol) {
+            /* Inside a line nothing changes: copy up to the next CR or LF at once. */
+            const uint8_t *p = s->chunk + s->chunk_pos;
+            size_t n = 0, max = s->chunk_len - s->chunk_pos;
+
+            if (max > s->outcap - s->out_len) {
+                max = s->outcap - s->out_len;
+            }
+            while (n < max && p[n] != '\r' && p[n] != '\n') {
+                n++;
+            }
+            if (n > 0) {
+                smtp_out_put(s, p, n);
+                s->chunk_pos += n;
+                continue;
+            }
+        }
         c = s->chunk[s->chunk_pos++];
         if (c == '\r') {
             if (s->cr) {
