@@ -179,7 +179,8 @@
 #define MIME_ERR_SHORT_READ     -0x030D /* attachment ended before its size, or
                                            callback returned more than asked */
 #define MIME_ERR_BUF_TOO_SMALL  -0x030E /* output buffer too small */
-#define MIME_ERR_STATE          -0x030F /* writer not initialised */
+#define MIME_ERR_STATE          -0x030F /* writer not initialised, or the
+                                           message changed after init */
 #define MIME_ERR_BASE64         -0x0310 /* Mbed TLS base64 refused (a bug) */
 
 /* ---- Inputs ------------------------------------------------------------- */
@@ -273,8 +274,9 @@ uint64_t mime_writer_size(const mime_writer_t *w);
  * number of bytes written (1..cap; fewer than cap only at the end or when
  * cap exceeds LONG_MAX), 0 once the whole message has been returned, or a
  * negative MIME_ERR_* code: MIME_ERR_READ when an attachment's callback
- * failed, MIME_ERR_SHORT_READ when it ended before its declared size. An
- * error is sticky: every later call returns it. */
+ * failed, MIME_ERR_SHORT_READ when it ended before its declared size,
+ * MIME_ERR_STATE when w is not initialised (or the text changed after init).
+ * An error is sticky: every later call returns it. */
 long mime_writer_read(mime_writer_t *w, uint8_t *buf, size_t cap);
 
 /* Wipes the writer. Safe on a zeroed writer. */
