@@ -8,6 +8,7 @@ static int fw_job_fail(fw_job_t *job, const char *stage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void fw_job_set_phase(fw_job_t *job, fw_job_phase_t phase);
 static int fw_job_check_rcpts(fw_job_t *job, const char *const *list, size_t n, const char *field);
+static int fw_job_check_file_name(const char *name);
 static int fw_job_prepare_message(fw_job_t *job);
 static int fw_job_start_session(fw_job_t *job);
 static void fw_job_finish_session(fw_job_t *job);
@@ -48,6 +49,12 @@ int fw_job_init(fw_job_t *job, const struct fw_job_request *req, const struct fw
         (rc = fw_job_check_rcpts(job, req->cc, req->cc_count, "Cc")) != 0 ||
         (rc = fw_job_check_rcpts(job, req->bcc, req->bcc_count, "Bcc")) != 0)
         return rc;
+    if (fw_job_check_file_name(job->req.file_name) != 0) {
+        job->field = "File name";
+        return fw_job_fail(job, "validate",
+                           "File name may hold up to %d letters, digits, spaces, '-', '_' and '.'; "
+                           "the extension is added for you.", FW_JOB_FILE_NAME_MAX);
+    }
     if (!req->gateway || !req->gateway[0] || strlen(req->gateway) > SMTP_TRANSPORT_HOST_MAX ||
         req->port == 0) {
         job->field = "Gateway";
@@ -212,6 +219,21 @@ static int fw_job_check_rcpts(fw_job_t *job, const char *const *list, size_t n, 
                                "%s address %zu is not a valid e-mail address: use name@domain.",
                                field, i + 1);
         }
+    }
+    return 0;
+}
+
+/* A base name the user typed: printable, no path or quoting characters, no
+ * leading dot (UTF-8 letters are allowed; MIME encodes them per RFC 2231). */
+static int fw_job_check_file_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len > FW_JOB_FILE_NAME_MAX || name[0] == '.' || name[0] == ' ')
+        return -1;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f || strchr("/\\\":*?<>|;", *p))
+            return -1;
     }
     return 0;
 }

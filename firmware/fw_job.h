@@ -31,6 +31,9 @@
 #ifndef FW_JOB_OUTBUF
 #define FW_JOB_OUTBUF 4096          /* SMTP engine output buffer */
 #endif
+#ifndef FW_JOB_FILE_NAME_MAX
+#define FW_JOB_FILE_NAME_MAX 64     /* the user's base name, before "_2" and ".pdf" */
+#endif
 #ifndef FW_JOB_BAND_LINES
 #define FW_JOB_BAND_LINES 16
 #endif

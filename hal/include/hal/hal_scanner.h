@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 enum hal_scan_color { HAL_SCAN_COLOR = 0, HAL_SCAN_GREY = 1 };
+enum hal_scan_source { HAL_SCAN_ADF = 0, HAL_SCAN_FLATBED = 1 };
 
 #define HAL_SCAN_NO_MORE_PAGES 1
 #define HAL_SCAN_ERR_JAM (-1)
@@ -18,14 +19,17 @@ struct hal_scan_params {
     unsigned width_mm10;   /* original size in tenths of mm (A4: 2100 x 2970) */
     unsigned height_mm10;
     enum hal_scan_color color;
-    unsigned pages;        /* pages in the feeder (the simulator's test stack) */
+    unsigned pages;        /* sheets in the feeder (the simulator's test stack) */
+    enum hal_scan_source source; /* ADF (default) or flatbed (one sheet, no Legal) */
+    int duplex;            /* ADF only: both sides of each sheet, front then back */
 };
 
 struct hal_scan_page {
     unsigned width;        /* pixels per line */
     unsigned height;       /* lines */
     unsigned components;   /* 3 for colour, 1 for grey */
-    unsigned index;        /* 0-based page number */
+    unsigned index;        /* 0-based page number (sides count: duplex sheet 1 = pages 0, 1) */
+    unsigned side;         /* 0 front, 1 back */
 };
 
 struct hal_scanner_api {

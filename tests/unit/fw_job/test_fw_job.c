@@ -125,6 +125,14 @@ static void test_missing_gateway_is_refused(void **state)
     assert_string_equal(f->job.field, "Gateway");
 }
 
+static void test_file_name_with_a_path_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    f->req.file_name = "../etc/passwd";
+    assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), FW_JOB_ERR_FIELD);
+    assert_string_equal(f->job.field, "File name");
+}
+
 static void test_pages_become_attachments_with_exact_size(void **state)
 {
     struct fixture *f = *state;
@@ -187,6 +195,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bcc_with_lf_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_recipient_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_gateway_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_name_with_a_path_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_become_attachments_with_exact_size, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_paper_jam_fails_with_the_page_number, setup, teardown),
