@@ -18,7 +18,7 @@ static void fw_job_close_readers(fw_job_t *job);
 
 size_t fw_job_band_buffer_size(const struct hal_scan_params *scan)
 {
-    return scan_job_band_buffer_size(scan, FW_JOB_BAND_LINES);
+    return scan_job_band_buffer_size(scan, FW_JOB_BAND_LINES, 0);
 }
 
 int fw_job_init(fw_job_t *job, const struct fw_job_request *req, const struct fw_job_env *env)

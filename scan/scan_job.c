@@ -12,6 +12,9 @@ static int scan_job_from_scanner(int rc);
 static int scan_job_from_spool(int rc);
 static int scan_job_from_jpeg(struct scan_job *job, int rc);
 static int scan_job_sink(void *arg, const uint8_t *buf, size_t len);
+static int scan_job_start_jpeg(struct scan_job *job);
+static int scan_job_start_g4(struct scan_job *job);
+static int scan_job_from_g4(struct scan_job *job, int rc);
 static unsigned scan_job_band_lines(unsigned band_lines);
 
 unsigned scan_job_pixels(unsigned mm10, unsigned dpi)
@@ -20,15 +23,20 @@ unsigned scan_job_pixels(unsigned mm10, unsigned dpi)
     return (unsigned)(((uint64_t)mm10 * dpi + 127) / 254);
 }
 
-size_t scan_job_band_buffer_size(const struct hal_scan_params *params, unsigned band_lines)
+size_t scan_job_band_buffer_size(const struct hal_scan_params *params, unsigned band_lines,
+                                 int bilevel)
 {
-    size_t components;
+    size_t components, width, lines = scan_job_band_lines(band_lines);
 
     if (params == NULL)
         return 0;
     components = params->color == HAL_SCAN_GREY ? 1 : 3;
-    return (size_t)scan_job_pixels(params->width_mm10, params->dpi) * components *
-           scan_job_band_lines(band_lines);
+    width = scan_job_pixels(params->width_mm10, params->dpi);
+    if (!bilevel)
+        return width * components * lines;
+    /* Error line first (int16 alignment), then the grey band, then packed rows. */
+    return scan_bilevel_err_buffer_size((unsigned)width) + width * lines +
+           scan_bilevel_row_bytes((unsigned)width) * lines;
 }
 
 int scan_job_init(struct scan_job *job, const struct scan_job_cfg *cfg)
@@ -43,8 +51,12 @@ int scan_job_init(struct scan_job *job, const struct scan_job_cfg *cfg)
         return SCAN_JOB_ERR_BAD_ARG;
     if (cfg->prefix != NULL && strlen(cfg->prefix) > SPOOL_PREFIX_MAX)
         return SCAN_JOB_ERR_BAD_ARG;
-    need = scan_job_band_buffer_size(&cfg->params, cfg->band_lines);
+    need = scan_job_band_buffer_size(&cfg->params, cfg->band_lines, cfg->bilevel);
     if (need == 0 || cfg->band_buf_size < need)
+        return SCAN_JOB_ERR_BAD_ARG;
+    if (cfg->bilevel && (cfg->params.color != HAL_SCAN_GREY ||
+                         cfg->darkness < SCAN_BILEVEL_DARKNESS_MIN ||
+                         cfg->darkness > SCAN_BILEVEL_DARKNESS_MAX))
         return SCAN_JOB_ERR_BAD_ARG;
 
     job->cfg = *cfg;
@@ -84,6 +96,7 @@ void scan_job_free(struct scan_job *job)
     if (job == NULL)
         return;
     scan_jpeg_abort(&job->jpeg);
+    scan_g4_abort(&job->g4);
     spool_writer_abort(&job->spool);
     if (job->scanner_armed) {
         hal_scanner_stop(job->cfg.scanner);
@@ -118,8 +131,6 @@ static int scan_job_start(struct scan_job *job)
 
 static int scan_job_next_page(struct scan_job *job)
 {
-    char name[HAL_STORAGE_NAME_MAX + 1];
-    struct scan_jpeg_params jp;
     struct hal_scan_page page;
     unsigned expect_components = job->cfg.params.color == HAL_SCAN_GREY ? 1 : 3;
     unsigned index = job->n_pages;
@@ -146,12 +157,24 @@ static int scan_job_next_page(struct scan_job *job)
         (size_t)page.width * page.components * job->cfg.band_lines > job->cfg.band_buf_size)
         return scan_job_fail(job, SCAN_JOB_ERR_PAGE_SIZE, 0);
 
-    rc = spool_page_name(name, sizeof(name), job->prefix, index + 1, "jpg");
+    rc = job->cfg.bilevel ? scan_job_start_g4(job) : scan_job_start_jpeg(job);
+    if (rc != 0)
+        return rc;
+    job->state = SCAN_JOB_S_BAND;
+    return SCAN_JOB_AGAIN;
+}
+
+static int scan_job_start_jpeg(struct scan_job *job)
+{
+    char name[HAL_STORAGE_NAME_MAX + 1];
+    struct scan_jpeg_params jp;
+    int rc;
+
+    rc = spool_page_name(name, sizeof(name), job->prefix, job->page.index + 1, "jpg");
     if (rc == 0)
         rc = spool_writer_open(&job->spool, job->cfg.storage, name);
     if (rc != 0)
         return scan_job_fail(job, scan_job_from_spool(rc), rc);
-
     jp.width = job->page.width;
     jp.height = job->page.height;
     jp.components = job->page.components;
@@ -160,27 +183,59 @@ static int scan_job_next_page(struct scan_job *job)
     rc = scan_jpeg_init(&job->jpeg, &jp, scan_job_sink, &job->spool);
     if (rc != 0)
         return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
-    job->state = SCAN_JOB_S_BAND;
-    return SCAN_JOB_AGAIN;
+    return 0;
+}
+
+/* G4 pages go to a temporary blob while scanning (libtiff patches its
+ * header at the end); the spool writer opens only at the end of the page. */
+static int scan_job_start_g4(struct scan_job *job)
+{
+    char tmp[HAL_STORAGE_NAME_MAX + 1];
+    unsigned w = job->page.width;
+    size_t err_size = scan_bilevel_err_buffer_size(w);
+    struct scan_bilevel_cfg bc = {w, job->cfg.bw_mode, job->cfg.darkness, 0,
+                                  (int16_t *)(void *)job->cfg.band_buf, err_size};
+    struct scan_g4_params gp = {w, job->page.height, job->cfg.params.dpi};
+    int rc;
+
+    job->grey_band = job->cfg.band_buf + err_size;
+    job->bw_band = job->grey_band + (size_t)w * job->cfg.band_lines;
+    if (scan_bilevel_init(&job->bilevel, &bc) != 0)
+        return scan_job_fail(job, SCAN_JOB_ERR_PAGE_SIZE, 0);
+    rc = spool_page_name(tmp, sizeof(tmp), job->prefix, job->page.index + 1, "g4t");
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_spool(rc), rc);
+    rc = scan_g4_init(&job->g4, &gp, job->cfg.storage, tmp);
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_g4(job, rc), rc);
+    return 0;
 }
 
 static int scan_job_band(struct scan_job *job)
 {
     unsigned want = job->page.height - job->lines_done;
+    uint8_t *band = job->cfg.bilevel ? job->grey_band : job->cfg.band_buf;
     int n, rc;
 
     if (want > job->cfg.band_lines)
         want = job->cfg.band_lines;
-    n = hal_scanner_read_band(job->cfg.scanner, job->cfg.band_buf, want);
+    n = hal_scanner_read_band(job->cfg.scanner, band, want);
     if (n < 0)
         return scan_job_fail(job, scan_job_from_scanner(n), n);
     if (n == 0)
         return scan_job_fail(job, SCAN_JOB_ERR_SHORT_PAGE, 0);
     if ((unsigned)n > want) /* the driver wrote past what we asked for */
         return scan_job_fail(job, SCAN_JOB_ERR_SCANNER, n);
-    rc = scan_jpeg_write_lines(&job->jpeg, job->cfg.band_buf, (unsigned)n);
-    if (rc != 0)
-        return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+    if (job->cfg.bilevel) {
+        scan_bilevel_convert(&job->bilevel, band, (unsigned)n, job->bw_band);
+        rc = scan_g4_write_lines(&job->g4, job->bw_band, (unsigned)n);
+        if (rc != 0)
+            return scan_job_fail(job, scan_job_from_g4(job, rc), rc);
+    } else {
+        rc = scan_jpeg_write_lines(&job->jpeg, band, (unsigned)n);
+        if (rc != 0)
+            return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+    }
     job->lines_done += (unsigned)n;
     if (job->lines_done == job->page.height)
         job->state = SCAN_JOB_S_FINISH;
@@ -190,15 +245,40 @@ static int scan_job_band(struct scan_job *job)
 static int scan_job_finish_page(struct scan_job *job)
 {
     struct scan_job_page *pg = &job->pages[job->n_pages];
-    int rc = scan_jpeg_finish(&job->jpeg);
+    int rc;
 
-    if (rc != 0)
-        return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+    memset(pg, 0, sizeof(*pg));
+    if (job->cfg.bilevel) {
+        char name[HAL_STORAGE_NAME_MAX + 1];
+        struct scan_g4_info info;
+
+        rc = spool_page_name(name, sizeof(name), job->prefix, job->page.index + 1, "tif");
+        if (rc == 0)
+            rc = spool_writer_open(&job->spool, job->cfg.storage, name);
+        if (rc != 0)
+            return scan_job_fail(job, scan_job_from_spool(rc), rc);
+        rc = scan_g4_finish(&job->g4, scan_job_sink, &job->spool);
+        if (rc != 0)
+            return scan_job_fail(job, scan_job_from_g4(job, rc), rc);
+        scan_g4_strip(&job->g4, &info);
+        pg->kind = SCAN_PAGE_G4;
+        pg->strip_off = info.strip_off;
+        pg->strip_len = info.strip_len;
+    } else {
+        rc = scan_jpeg_finish(&job->jpeg);
+        if (rc != 0)
+            return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+        pg->kind = SCAN_PAGE_JPEG;
+    }
     rc = spool_writer_commit(&job->spool);
     if (rc != 0)
         return scan_job_fail(job, scan_job_from_spool(rc), rc);
     strcpy(pg->name, job->spool.name);
     pg->size = spool_writer_length(&job->spool);
+    pg->width = job->page.width;
+    pg->height = job->page.height;
+    pg->components = job->page.components;
+    pg->dpi = job->cfg.params.dpi;
     job->n_pages++;
     job->state = SCAN_JOB_S_NEXT_PAGE;
     return SCAN_JOB_AGAIN;
@@ -238,6 +318,18 @@ static int scan_job_from_jpeg(struct scan_job *job, int rc)
 {
     if (rc == SCAN_JPEG_ERR_SINK)
         return scan_job_from_spool(scan_jpeg_sink_error(&job->jpeg));
+    return SCAN_JOB_ERR_ENCODE;
+}
+
+/* A storage or sink failure is the spool's; anything else is the encoder's. */
+static int scan_job_from_g4(struct scan_job *job, int rc)
+{
+    if (rc == SCAN_G4_ERR_FULL)
+        return SCAN_JOB_ERR_STORAGE_FULL;
+    if (rc == SCAN_G4_ERR_IO)
+        return SCAN_JOB_ERR_STORAGE;
+    if (rc == SCAN_G4_ERR_SINK)
+        return scan_job_from_spool(scan_g4_sink_error(&job->g4));
     return SCAN_JOB_ERR_ENCODE;
 }
 

@@ -61,6 +61,7 @@ static void smtp_ehlo_line(void *arg, unsigned index, const char *text, size_t l
 static int smtp_kw_eq(const char *p, size_t n, const char *kw);
 static int smtp_domain_check(const char *d, size_t len);
 static int smtp_validate(smtp_session_t *s);
+static int smtp_check_messages(smtp_session_t *s);
 static void smtp_wipe(void *p, size_t n);
 
 /* ---- public functions ---------------------------------------------------- */
@@ -77,24 +78,11 @@ int smtp_session_init(smtp_session_t *s, const smtp_config_t *cfg, uint8_t *outb
     s->cfg = cfg;
     s->out = outbuf;
     s->outcap = outcap;
-    if (cfg == NULL || outbuf == NULL || outcap < SMTP_OUTBUF_MIN ||
-        (cfg->messages == NULL && cfg->message_count > 0)) {
+    if (cfg == NULL || outbuf == NULL || outcap < SMTP_OUTBUF_MIN) {
         rc = SMTP_ERR_BAD_ARGS;
         goto exit;
     }
-    for (i = 0; i < cfg->message_count; i++) {
-        const smtp_message_t *m = &cfg->messages[i];
-
-        if (m->rcpts == NULL || m->rcpt_count == 0 || m->read == NULL || m->result == NULL ||
-            m->rcpt_results == NULL) {
-            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu]", i);
-            rc = SMTP_ERR_BAD_ARGS;
-            goto exit;
-        }
-        memset(m->result, 0, sizeof(*m->result));
-        memset(m->rcpt_results, 0, m->rcpt_count * sizeof(*m->rcpt_results));
-    }
-    rc = smtp_validate(s);
+    rc = smtp_check_messages(s);
 exit:
     if (rc != 0) {
         const char *keep = s->fail.field;
@@ -636,6 +624,18 @@ static void smtp_handle_reply(smtp_session_t *s)
             smtp_session_fail(s, SMTP_ERR_PROTOCOL, smtp_cur_stage(s), r, 0);
         } else if (cls == 2) {
             s->ext.ehlo = (s->phase == SMTP_PH_EHLO);
+            /* The caller may now fit its messages to what the server
+             * offers (SIZE): they are checked again before the first MAIL. */
+            if (s->cfg->prepare != NULL) {
+                int rc = s->cfg->prepare(s->cfg->prepare_arg, &s->ext);
+                if (rc == 0)
+                    rc = smtp_check_messages(s);
+                if (rc != 0) {
+                    smtp_session_fail(s, rc == SMTP_ERR_BAD_ADDRESS ? rc : SMTP_ERR_PREPARE,
+                                      smtp_cur_stage(s), NULL, 1);
+                    break;
+                }
+            }
             smtp_txn_begin(s);
         } else if (cls == 5 && s->phase == SMTP_PH_EHLO) {
             memset(&s->ext, 0, sizeof(s->ext));
@@ -981,6 +981,27 @@ static int smtp_domain_check(const char *d, size_t len)
 }
 
 /* Every address and the EHLO domain, before any byte can be sent. */
+/* Checks the messages' arrays and addresses and clears their results. */
+static int smtp_check_messages(smtp_session_t *s)
+{
+    const smtp_config_t *cfg = s->cfg;
+
+    if (cfg->messages == NULL && cfg->message_count > 0)
+        return SMTP_ERR_BAD_ARGS;
+    for (size_t i = 0; i < cfg->message_count; i++) {
+        const smtp_message_t *m = &cfg->messages[i];
+
+        if (m->rcpts == NULL || m->rcpt_count == 0 || m->read == NULL || m->result == NULL ||
+            m->rcpt_results == NULL) {
+            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu]", i);
+            return SMTP_ERR_BAD_ARGS;
+        }
+        memset(m->result, 0, sizeof(*m->result));
+        memset(m->rcpt_results, 0, m->rcpt_count * sizeof(*m->rcpt_results));
+    }
+    return smtp_validate(s);
+}
+
 static int smtp_validate(smtp_session_t *s)
 {
     const smtp_config_t *cfg = s->cfg;

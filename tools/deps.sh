@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config dpkg-dev clang llvm
 libmbedtls-dev libjpeg62-turbo-dev libtiff-dev zlib1g-dev libcmocka-dev
-libslirp-dev libpng-dev valgrind
+libslirp-dev libpng-dev valgrind fonts-dejavu-core libfreetype-dev
 postfix dnsmasq-base iproute2 openssl socat
 libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump
 bind9-dnsutils"

@@ -18,6 +18,8 @@
 
 #include "hal/hal_scanner.h"
 #include "hal/hal_storage.h"
+#include "scan_bilevel.h"
+#include "scan_g4.h"
 #include "scan_jpeg.h"
 #include "scan_opts.h"
 #include "spool.h"
@@ -47,12 +49,23 @@ struct scan_job_cfg {
     size_t band_buf_size;
     const char *prefix;                /* spool name prefix (copied), at most SPOOL_PREFIX_MAX
                                           characters; NULL: "" */
+    /* Black and white: params.color must be HAL_SCAN_GREY; each grey band
+     * is made bilevel and encoded CCITT G4 into a single-page TIFF blob. */
+    int bilevel;
+    enum scan_bilevel_mode bw_mode;    /* threshold or error diffusion */
+    int darkness;                      /* -3 .. +3 */
 };
+
+/* How a page blob is encoded. */
+enum scan_page_kind { SCAN_PAGE_JPEG = 0, SCAN_PAGE_G4 = 1 };
 
 /* A page spooled and committed by this job. */
 struct scan_job_page {
     char name[HAL_STORAGE_NAME_MAX + 1]; /* data blob name, for spool_page_open() */
-    uint32_t size;                       /* JPEG bytes */
+    uint32_t size;                       /* blob bytes */
+    enum scan_page_kind kind;
+    unsigned width, height, components, dpi;
+    uint32_t strip_off, strip_len;       /* G4: the raw G4 data inside the TIFF blob */
 };
 
 enum scan_job_state {
@@ -72,6 +85,10 @@ struct scan_job {
     struct hal_scan_page page; /* the page in progress (or the last one) */
     unsigned lines_done;
     struct scan_jpeg jpeg;
+    struct scan_g4 g4;
+    struct scan_bilevel bilevel;
+    uint8_t *grey_band;      /* bilevel: the scanner's band (inside cfg.band_buf) */
+    uint8_t *bw_band;        /* bilevel: packed rows (inside cfg.band_buf) */
     struct spool_writer spool;
     struct scan_job_page pages[SCAN_JOB_MAX_PAGES];
     unsigned n_pages;
@@ -85,9 +102,11 @@ struct scan_job {
 unsigned scan_job_pixels(unsigned mm10, unsigned dpi);
 
 /* Bytes the band buffer needs for params with band_lines lines per band
+ * (bilevel: also the packed rows and the error-diffusion line)
  * (0: the default): width * components * band_lines. 0 if params is NULL or
  * gives an empty page. */
-size_t scan_job_band_buffer_size(const struct hal_scan_params *params, unsigned band_lines);
+size_t scan_job_band_buffer_size(const struct hal_scan_params *params, unsigned band_lines,
+                                 int bilevel);
 
 /* Checks and copies cfg; touches no device. Returns 0 or SCAN_JOB_ERR_BAD_ARG
  * (NULL HAL, quality > 100, prefix too long, band buffer smaller than

@@ -39,6 +39,43 @@
 #define SPOOL_VERIFY_CHUNK 512
 #endif
 
+/* Pages the packer can group (one job). The packer's result holds fixed
+ * arrays of this many files and e-mails (every file and every e-mail holds
+ * at least one page), so no allocation is needed. */
+#ifndef PACKER_MAX_PAGES
+#define PACKER_MAX_PAGES SCAN_JOB_MAX_PAGES
+#endif
+
+/* Re-encoding a JPEG page that alone exceeds the attachment limit: the
+ * qualities tried go down from the page's own quality by this step (each try
+ * starts again from the original page, never from an earlier try, so the
+ * losses do not add up) until the floor, which is always tried last:
+ * 85 -> 70 -> 55 -> 40 -> 25. Below about 25 text set in 8-10 pt at 300 dpi
+ * gets blocky enough to misread, so a page that does not fit at the floor
+ * fails the job with a message instead of arriving unreadable. */
+#ifndef SCAN_REQUANT_QUALITY_STEP
+#define SCAN_REQUANT_QUALITY_STEP 15
+#endif
+#ifndef SCAN_REQUANT_QUALITY_FLOOR
+#define SCAN_REQUANT_QUALITY_FLOOR 25
+#endif
+
+/* Bytes of the source JPEG read per call of the read callback while
+ * re-encoding (held in the scan_requant context). */
+#ifndef SCAN_REQUANT_INBUF_SIZE
+#define SCAN_REQUANT_INBUF_SIZE 4096
+#endif
+
+#if PACKER_MAX_PAGES < 1 || PACKER_MAX_PAGES > 9999
+#error "PACKER_MAX_PAGES must be 1..9999"
+#endif
+#if SCAN_REQUANT_QUALITY_STEP < 1 || SCAN_REQUANT_QUALITY_FLOOR < 1 || SCAN_REQUANT_QUALITY_FLOOR > 100
+#error "SCAN_REQUANT_QUALITY_STEP must be >= 1 and SCAN_REQUANT_QUALITY_FLOOR 1..100"
+#endif
+#if SCAN_REQUANT_INBUF_SIZE < 512
+#error "SCAN_REQUANT_INBUF_SIZE must be at least 512 bytes"
+#endif
+
 #if SCAN_JPEG_OUTBUF_SIZE < 256
 #error "SCAN_JPEG_OUTBUF_SIZE must be at least 256 bytes"
 #endif

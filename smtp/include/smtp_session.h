@@ -91,6 +91,7 @@
 #define SMTP_ERR_BODY           -0x0208 /* the body read callback failed */
 #define SMTP_ERR_PROTOCOL       -0x0209 /* unexpected or malformed reply */
 #define SMTP_ERR_STATE          -0x020A /* call out of order (feed before start) */
+#define SMTP_ERR_PREPARE        -0x020B /* the config's prepare() refused the server's offer */
 
 /* Where a failure happened: the step in progress. */
 typedef enum smtp_stage {
@@ -175,11 +176,19 @@ typedef struct smtp_timeouts {
 
 /* Constant configuration; the engine keeps the pointer (and the messages'
  * pointers): keep them alive until smtp_session_free(). */
+struct smtp_ext;
+
 typedef struct smtp_config {
     const char *ehlo_domain;            /* FQDN or address literal "[192.0.2.1]" */
     smtp_timeouts_t timeouts;
     const smtp_message_t *messages;
     size_t message_count;               /* 0: greeting, EHLO, QUIT (gateway test) */
+    /* Optional: called once EHLO (or HELO) succeeded, before the first MAIL,
+     * with what the server offers; it may change messages and message_count
+     * (e.g. split to fit SIZE). They are checked again as in init. Non-zero:
+     * the session fails with SMTP_ERR_PREPARE (stage EHLO/HELO) and QUITs. */
+    int (*prepare)(void *arg, const struct smtp_ext *ext);
+    void *prepare_arg;
 } smtp_config_t;
 
 #define SMTP_AUTH_PLAIN         (1u << 0)

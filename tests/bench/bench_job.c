@@ -22,9 +22,10 @@
 #include "spool.h"
 
 /* Heap budget of a whole job beside the caller's band buffer (libjpeg's
- * state is most of it): the measured 1-page peak was 95,959 bytes; ~33%
+ * compressor state is all of it): the measured peak of a 300 dpi A4 colour
+ * job is 95,959 bytes for 1 page and for 5 pages; 120 KiB leaves ~28%
  * headroom. The peak must not grow with pages. */
-#define BENCH_HEAP_BUDGET (128 * 1024)
+#define BENCH_HEAP_BUDGET (120 * 1024)
 #define BENCH_BAND_LINES 16
 
 struct bench_result {
@@ -75,7 +76,9 @@ struct bench_server {
     size_t reply_len;
 };
 
-static void bench_server_take(struct bench_server *sv, const uint8_t *p, size_t n)
+/* Not inlined, so that callgrind can count the script apart from the engine. */
+__attribute__((noinline)) static void bench_server_take(struct bench_server *sv,
+                                                        const uint8_t *p, size_t n)
 {
     static const char ehlo[] = "250-mail.example.test\r\n250-PIPELINING\r\n250-SIZE 26214400\r\n"
                                "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 DSN\r\n";
@@ -109,7 +112,10 @@ static void bench_server_take(struct bench_server *sv, const uint8_t *p, size_t 
     }
 }
 
-static long bench_body_read(void *arg, uint8_t *buf, size_t cap) { return mime_writer_read(arg, buf, cap); }
+static long bench_body_read(void *arg, uint8_t *buf, size_t cap)
+{
+    return mime_writer_read(arg, buf, cap);
+}
 
 struct bench_page_reader {
     struct spool_page pg;
@@ -217,15 +223,16 @@ static int bench_run(unsigned pages, int send, struct bench_result *res)
     int rc;
 
     memset(res, 0, sizeof(*res));
-    res->band_bytes = scan_job_band_buffer_size(&p, BENCH_BAND_LINES);
+    res->band_bytes = scan_job_band_buffer_size(&p, BENCH_BAND_LINES, 0);
     band = malloc(res->band_bytes);
     if (!band || !mkdtemp(dir) || sim_storage_init(&ss, dir) != 0)
         return 1;
     sim_scanner_init(&sc, NULL);
     sim_scanner_hal(&sc, &scanner);
     sim_storage_hal(&ss, &storage);
-    cfg = (struct scan_job_cfg){&scanner, &storage, p, 85, BENCH_BAND_LINES, band,
-                                res->band_bytes, "b-"};
+    cfg = (struct scan_job_cfg){.scanner = &scanner, .storage = &storage, .params = p,
+                                .quality = 85, .band_lines = BENCH_BAND_LINES, .band_buf = band,
+                                .band_buf_size = res->band_bytes, .prefix = "b-"};
     count_alloc_reset_peak();
     baseline = count_alloc_current(); /* the band buffer is counted apart */
     if (scan_job_init(&job, &cfg) != 0)
@@ -270,6 +277,12 @@ static int bench_budget(void)
         printf("not ok - the benchmark job failed\n");
         return 1;
     }
+    /* A zero count would mean the allocator is not interposed (libjpeg allocates). */
+    if (one.alloc_calls > 0 && one.heap_peak > 0)
+        printf("ok - the counting allocator sees libjpeg (%zu calls, %zu bytes)\n",
+               one.alloc_calls, one.heap_peak);
+    else
+        printf("not ok - the counting allocator saw no allocation: not interposed?\n"), fail++;
     if (one.heap_peak <= BENCH_HEAP_BUDGET)
         printf("ok - heap peak of a 1-page job %zu <= budget %d bytes\n", one.heap_peak,
                BENCH_HEAP_BUDGET);
@@ -277,8 +290,8 @@ static int bench_budget(void)
         printf("not ok - heap peak of a 1-page job %zu > budget %d bytes\n", one.heap_peak,
                BENCH_HEAP_BUDGET), fail++;
     if (five.heap_peak <= one.heap_peak)
-        printf("ok - heap peak does not grow with pages (1: %zu, 5: %zu)\n", one.heap_peak,
-               five.heap_peak);
+        printf("ok - heap peak does not grow with pages (1: %zu, 5: %zu%s)\n", one.heap_peak,
+               five.heap_peak, five.heap_peak == one.heap_peak ? ", identical" : "");
     else
         printf("not ok - heap peak grows with pages (1: %zu, 5: %zu)\n", one.heap_peak,
                five.heap_peak), fail++;
@@ -287,7 +300,7 @@ static int bench_budget(void)
     else
         printf("not ok - client flights grow with pages (1: %u, 5: %u)\n", one.flights,
                five.flights), fail++;
-    printf("budget: %d passed, %d failed\n", 3 - fail, fail);
+    printf("budget: %d passed, %d failed\n", 4 - fail, fail);
     return fail ? 1 : 0;
 }
 

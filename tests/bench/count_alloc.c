@@ -3,8 +3,12 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
-/* glibc's own allocator, which this file wraps. */
+/* glibc's own allocator, which this file wraps. glibc lets a program replace
+ * malloc and friends: libjpeg's and libtiff's calls (and libc's own, such as
+ * strdup's) bind to these definitions, so nothing escapes the count. Single
+ * threaded, like the firmware. */
 extern void *__libc_malloc(size_t n);
 extern void __libc_free(void *p);
 
@@ -96,6 +100,15 @@ int posix_memalign(void **out, size_t align, size_t n)
 void *aligned_alloc(size_t align, size_t n) { return count_alloc(n, align); }
 void *memalign(size_t align, size_t n) { return count_alloc(n, align); }
 size_t malloc_usable_size(void *p) { return p ? count_hdr(p)->size : 0; }
+
+/* Obsolete, but glibc's manual asks a replacement allocator for them too. */
+void *valloc(size_t n) { return count_alloc(n, (size_t)sysconf(_SC_PAGESIZE)); }
+
+void *pvalloc(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return count_alloc((n + page - 1) & ~(page - 1), page);
+}
 
 size_t count_alloc_current(void) { return count_current; }
 size_t count_alloc_peak(void) { return count_peak; }

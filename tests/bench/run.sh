@@ -1,99 +1,168 @@
 #!/bin/sh
 # make bench: figures side by side, never pass/fail on time.
-#  1. instructions per page (callgrind): our encode, our encode + MIME + SMTP
-#     engine, beside cjpeg on the same raster;
-#  2. peak heap: counting allocator and massif, beside cjpeg (massif);
+#  1. instructions for one page (callgrind, split by function within one run):
+#     our encode + spool, MIME writer and SMTP engine, beside cjpeg on the
+#     same raster;
+#  2. peak heap: counting allocator and massif, beside cjpeg (massif), with
+#     max RSS as a rough second figure;
 #  3. the real job through lwIP and the lab's Postfix: wire and SMTP bytes per
-#     attachment byte, client flights; beside swaks mailing the same JPEG.
+#     attachment byte, client flights; beside swaks mailing the same JPEG,
+#     both measured the same way from a packet capture.
+# Exits 1 only when a measurement cannot be made (build missing, lab down).
 set -u
 cd "$(dirname "$0")/../.."
-B=build/bench
+BUILD=${BUILD:-build}
+BJ=$BUILD/bench/bench_job
+SIM=$BUILD/mfp-sim
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-BJ=$B/bench_job
+CJPEG="cjpeg -quality 85 -baseline"   # libjpeg-turbo defaults: 4:2:0, standard Huffman tables
 
-cg() { # cg OUTFILE CMD...: instructions of a whole run
+for f in "$BJ" "$SIM"; do
+    [ -x "$f" ] || { echo "bench: $f is not built (make bench builds it)"; exit 1; }
+done
+
+row() { printf '%-58s %14s\n' "$1" "$2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+field() { sed -n "s/^$1 *\([0-9]*\).*/\1/p" "$2"; }   # field NAME FILE (bench_job output)
+
+# Instructions of a whole run: the "summary:" (or "totals:") line of the output file.
+cg() { # cg OUTFILE CMD...
     out=$1; shift
     valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>&1 || return 1
     sed -n 's/^summary: *//p; s/^totals: *//p' "$out" | head -1
 }
-massif_peak() { # massif_peak CMD...: peak heap bytes
-    valgrind --tool=massif --massif-out-file="$T/massif.out" "$@" >/dev/null 2>&1 || return 1
+# Inclusive instructions of one function (regex on "file:function"), 0 if absent.
+# callgrind_annotate runs outside the tree: from the root, it splits functions
+# whose debug info names relative source paths into two half entries.
+incl() { # incl OUTFILE REGEX
+    (cd / && callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$1" 2>/dev/null) |
+        awk -v re="$2" '$0 ~ re { gsub(",", "", $1); print $1; found = 1; exit }
+                        END { if (!found) print 0 }'
+}
+massif_peak() { # massif_peak CMD...: peak heap bytes (heap only: --pages-as-heap=no)
+    valgrind --tool=massif --pages-as-heap=no --massif-out-file="$T/massif.out" "$@" \
+        >/dev/null 2>&1 || return 1
     sed -n 's/^mem_heap_B=//p' "$T/massif.out" | sort -n | tail -1
+}
+max_rss() { # max_rss CMD...: kilobytes
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p'
+}
+# SMTP client bytes (TCP payload to port 25) and client flights (runs of client
+# payload segments between server payload segments) from a capture. Both tools
+# are measured this way, so the figures compare like with like.
+pcap_smtp() { # pcap_smtp FILE -> "bytes flights"
+    tcpdump -r "$1" -nn 'tcp port 25' 2>/dev/null | awk '
+        / length [1-9][0-9]*/ {
+            n = $0; sub(/.* length /, "", n); n += 0
+            if ($5 ~ /\.25:$/) { bytes += n; if (!client) flights++; client = 1 }
+            else client = 0
+        }
+        END { printf "%d %d\n", bytes, flights }'
 }
 
 "$BJ" ppm "$T/page.ppm" || { echo "bench: cannot write the test page"; exit 1; }
-echo "== 1. One A4 colour page at 300 dpi (2480x3508), JPEG quality 85, baseline"
-I_ENC=$(cg "$T/cg.enc" "$BJ" encode 1)
-I_JOB=$(cg "$T/cg.job" "$BJ" job 1)
-I_CJPEG=$(cg "$T/cg.cjpeg" cjpeg -quality 85 -baseline -outfile "$T/cjpeg.jpg" "$T/page.ppm")
-I_PPM=$(cg "$T/cg.ppm" "$BJ" ppm "$T/page2.ppm")
-printf '%-52s %15s\n' "what" "instructions"
-printf '%-52s %15s\n' "mfp: scan (render) + encode + spool, 1 page" "$I_ENC"
-printf '%-52s %15s\n' "mfp: scan + encode + spool + MIME + SMTP engine" "$I_JOB"
-printf '%-52s %15s\n' "mfp: MIME + SMTP engine alone (difference)" "$((I_JOB - I_ENC))"
-printf '%-52s %15s\n' "test page render to PPM (bench_job ppm)" "$I_PPM"
-printf '%-52s %15s\n' "cjpeg -quality 85 -baseline on that PPM" "$I_CJPEG"
-printf '%-52s %15s\n' "mfp encode+spool minus render, vs cjpeg (ratio)" \
-    "$(awk -v a="$I_ENC" -v r="$I_PPM" -v c="$I_CJPEG" 'BEGIN { printf "%.2f", (a - r) / c }')"
-echo "   (render is counted in both 'mfp' and 'ppm' rows; cjpeg also parses the PPM file)"
-echo "   JPEG sizes: mfp $("$BJ" encode 1 | sed -n 's/jpeg_bytes *//p') bytes, cjpeg $(stat -c %s "$T/cjpeg.jpg") bytes"
+"$BJ" job 1 >"$T/job1.txt" || { echo "bench: bench_job job 1 failed"; cat "$T/job1.txt"; exit 1; }
+"$BJ" job 5 >"$T/job5.txt" || { echo "bench: bench_job job 5 failed"; exit 1; }
+
+echo "== 1. Instructions for one A4 colour page at 300 dpi (2480x3508), JPEG q85, baseline"
+I_JOB=$(cg "$T/cg.job" "$BJ" job 1) || { echo "bench: callgrind failed"; exit 1; }
+I_CJ=$(cg "$T/cg.cjpeg" $CJPEG -outfile "$T/cjpeg.jpg" "$T/page.ppm") || { echo "bench: cjpeg failed"; exit 1; }
+I_STEP=$(incl "$T/cg.job" 'scan_job\.c:scan_job_step ')
+I_RENDER=$(incl "$T/cg.job" ':sim_scanner_read_band ')
+I_LJ=0; I_LJC=0
+for f in jpeg_start_compress jpeg_write_scanlines jpeg_finish_compress; do
+    I_LJ=$((I_LJ + $(incl "$T/cg.job" ":$f ")))
+    I_LJC=$((I_LJC + $(incl "$T/cg.cjpeg" ":$f ")))
+done
+I_SEND=$(incl "$T/cg.job" ':bench_send[ .]')
+I_MIME=$(incl "$T/cg.job" ':bench_body_read ')
+I_B64=$(incl "$T/cg.job" ':mbedtls_base64_encode ')
+I_SCRIPT=$(incl "$T/cg.job" ':bench_server_take[ .]')
+I_ENC=$((I_STEP - I_RENDER))
+I_SMTP=$((I_SEND - I_MIME - I_SCRIPT))
+row "what (one callgrind run of 'bench_job job 1')" "instructions"
+row "whole process" "$I_JOB"
+row "  simulated scanner rendering the page (hardware's job)" "$I_RENDER"
+row "  firmware: scan_job encode + spool (scan_job_step - render)" "$I_ENC"
+row "    of which libjpeg (start+write+finish, with our output" "$I_LJ"
+row "    callback: spool write + CRC32)" ""
+row "  firmware: MIME writer (base64, spool read + CRC check)" "$I_MIME"
+row "    of which mbedtls_base64_encode (constant-time)" "$I_B64"
+row "  firmware: SMTP engine (bench_send - MIME - script)" "$I_SMTP"
+row "  scripted server (test harness)" "$I_SCRIPT"
+row "  firmware total per page (encode + MIME + SMTP)" "$((I_ENC + I_MIME + I_SMTP))"
+row "cjpeg, whole process (reads the PPM file)" "$I_CJ"
+row "  of which libjpeg (start+write+finish, with fwrite output)" "$I_LJC"
+row "ratio: firmware encode + spool / cjpeg whole process" "$(ratio "$I_ENC" "$I_CJ")"
+row "ratio: firmware libjpeg / cjpeg libjpeg" "$(ratio "$I_LJ" "$I_LJC")"
+row "ratio: firmware total (with MIME + SMTP) / cjpeg" "$(ratio "$((I_ENC + I_MIME + I_SMTP))" "$I_CJ")"
+row "JPEG bytes: firmware" "$(field jpeg_bytes "$T/job1.txt")"
+row "JPEG bytes: cjpeg" "$(stat -c %s "$T/cjpeg.jpg")"
 
 echo
 echo "== 2. Peak heap"
-printf '%-52s %15s\n' "mfp job, counting allocator (band buffer apart)" \
-    "$("$BJ" job 1 | sed -n 's/heap_peak_bytes *//p')"
-printf '%-52s %15s\n' "mfp job, band buffer (static, 16 lines)" \
-    "$("$BJ" job 1 | sed -n 's/band_buffer_bytes *\([0-9]*\).*/\1/p')"
-printf '%-52s %15s\n' "mfp job, massif (includes band buffer)" "$(massif_peak "$BJ" job 1)"
-printf '%-52s %15s\n' "cjpeg, massif" "$(massif_peak cjpeg -quality 85 -baseline -outfile "$T/c2.jpg" "$T/page.ppm")"
-printf '%-52s %15s\n' "mfp job, 5 pages, counting allocator" "$("$BJ" job 5 | sed -n 's/heap_peak_bytes *//p')"
+row "firmware job 1 page, counting allocator (band buffer apart)" "$(field heap_peak_bytes "$T/job1.txt")"
+row "firmware job 5 pages, counting allocator" "$(field heap_peak_bytes "$T/job5.txt")"
+row "firmware job, allocation calls (1 page / 5 pages)" \
+    "$(field alloc_calls "$T/job1.txt") / $(field alloc_calls "$T/job5.txt")"
+row "firmware band buffer (16 lines, the caller's, static)" "$(field band_buffer_bytes "$T/job1.txt")"
+row "firmware job 1 page, massif heap (band buffer included)" "$(massif_peak "$BJ" job 1)"
+row "cjpeg, massif heap" "$(massif_peak $CJPEG -outfile "$T/c2.jpg" "$T/page.ppm")"
+row "rough: max RSS kB, bench_job job 1 (host process)" "$(max_rss "$BJ" job 1)"
+row "rough: max RSS kB, cjpeg" "$(max_rss $CJPEG -outfile "$T/c3.jpg" "$T/page.ppm")"
 
 echo
-echo "== 3. The real job: lwIP -> lab Postfix (sim/lab/up)"
+echo "== 3. The real job: mfp-sim (lwIP) -> the lab's Postfix, beside swaks"
 if ! sh sim/lab/up >"$T/lab.log" 2>&1; then
-    echo "bench: the lab does not come up:"; tail -5 "$T/lab.log"; exit 1
+    echo "bench: the lab does not come up (sh sim/lab/up):"; tail -5 "$T/lab.log"; exit 1
 fi
 . sim/lab/env
-build/mfp-sim send --json --state "$T/state" --to alice@example.test --subject "bench" \
-    >"$T/job.json" 2>/dev/null || { echo "bench: mfp-sim send failed"; cat "$T/job.json"; exit 1; }
+"$SIM" send --json --state "$T/state" --pcap "$T/mfp.pcap" --to alice@example.test \
+    --subject bench >"$T/job.json" 2>"$T/job.err" ||
+    { echo "bench: mfp-sim send failed"; cat "$T/job.json" "$T/job.err"; exit 1; }
 j() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$T/job.json" | head -1; }
 ATT=$(sed -n 's/.*"pages":\[{[^}]*"bytes":\([0-9]*\).*/\1/p' "$T/job.json")
-printf '%-52s %15s\n' "attachment bytes (JPEG)" "$ATT"
-printf '%-52s %15s\n' "SMTP bytes out (client)" "$(j smtp_bytes_out)"
-printf '%-52s %15s\n' "wire bytes out (Ethernet frames, incl. DHCP/ARP)" "$(j wire_bytes_out)"
-printf '%-52s %15s\n' "wire bytes / attachment bytes" \
-    "$(awk -v w="$(j wire_bytes_out)" -v a="$ATT" 'BEGIN { printf "%.3f", w / a }')"
-printf '%-52s %15s\n' "SMTP bytes / attachment bytes" \
-    "$(awk -v w="$(j smtp_bytes_out)" -v a="$ATT" 'BEGIN { printf "%.3f", w / a }')"
-printf '%-52s %15s\n' "client flights after connect (EHLO, envelope, content+QUIT)" "$(j flights)"
+set -- $(pcap_smtp "$T/mfp.pcap")
+M_CAP=$1 M_FL=$2
 
-# swaks on the same JPEG, from inside the namespace (its own address: loopback).
+# swaks mails cjpeg's encode of the same raster (the firmware's size) from
+# inside the namespace; the gateway address is local there, so it goes over lo.
 cp "$T/cjpeg.jpg" "$T/scan.jpg"
-ip netns exec "$LAB_NS" tcpdump -i lo -w "$T/swaks.pcap" -U 'tcp port 25' >/dev/null 2>&1 &
+ip netns exec "$LAB_NS" tcpdump -i lo -U -w "$T/swaks.pcap" 'tcp port 25' >"$T/tcpdump.log" 2>&1 &
 TD=$!
 sleep 1
-ip netns exec "$LAB_NS" swaks --server "$LAB_GW" --from mfp@example.test --to alice@example.test \
-    --attach-type image/jpeg --attach "@$T/scan.jpg" --pipeline >"$T/swaks.log" 2>&1
+SWAKS="swaks --server $LAB_GW --from mfp@example.test --to alice@example.test --header Subject:bench --attach-type image/jpeg --attach @$T/scan.jpg --pipeline"
+ip netns exec "$LAB_NS" $SWAKS >"$T/swaks.log" 2>&1
 SW=$?
 sleep 1
 kill -INT "$TD" 2>/dev/null; wait "$TD" 2>/dev/null
-if [ $SW -eq 0 ]; then
-    SATT=$(stat -c %s "$T/scan.jpg")
-    # Client->server SMTP bytes: the highest relative sequence number the
-    # client sent (loopback in the namespace: frame overheads not comparable).
-    SWIRE=$(tcpdump -r "$T/swaks.pcap" -nn 'tcp dst port 25' 2>/dev/null |
-        sed -n 's/.*seq [0-9]*:\([0-9]*\),.*/\1/p' | sort -n | tail -1)
-    # Client flights: runs of client lines (" -> ") between server lines.
-    SFL=$(awk '/^ *-> /{ if (!c) n++; c = 1; next } /^ *<-/{ c = 0 } END { print n }' "$T/swaks.log")
-    printf '%-52s %15s\n' "swaks --pipeline: attachment bytes" "$SATT"
-    printf '%-52s %15s\n' "swaks: SMTP bytes out (client, from the capture)" "$SWIRE"
-    printf '%-52s %15s\n' "swaks: SMTP bytes / attachment bytes" \
-        "$(awk -v w="$SWIRE" -v a="$SATT" 'BEGIN { printf "%.3f", w / a }')"
-    printf '%-52s %15s\n' "swaks: client flights (from its transcript)" "$SFL"
-else
-    echo "swaks failed (exit $SW):"; tail -5 "$T/swaks.log"
-fi
+set -- $(pcap_smtp "$T/swaks.pcap")
+S_CAP=$1 S_FL=$2
+S_ATT=$(stat -c %s "$T/scan.jpg")
+
+printf '%-46s %16s %16s\n' "" "mfp-sim (lwIP)" "swaks --pipeline"
+printf '%-46s %16s %16s\n' "attachment bytes (JPEG)" "$ATT" "$S_ATT"
+printf '%-46s %16s %16s\n' "SMTP bytes out, from the capture" "$M_CAP" "$S_CAP"
+printf '%-46s %16s %16s\n' "SMTP bytes out / attachment bytes" "$(ratio "$M_CAP" "$ATT")" "$(ratio "$S_CAP" "$S_ATT")"
+printf '%-46s %16s %16s\n' "client flights, from the capture" "$M_FL" "$S_FL"
+printf '%-46s %16s %16s\n' "SMTP bytes out, engine's count (JSON)" "$(j smtp_bytes_out)" "-"
+printf '%-46s %16s %16s\n' "client flights, engine's count (JSON)" "$(j flights)" "-"
+printf '%-46s %16s %16s\n' "wire bytes out (Ethernet, incl. DHCP/ARP/DNS)" "$(j wire_bytes_out)" "(loopback)"
+printf '%-46s %16s %16s\n' "wire bytes out / attachment bytes" "$(ratio "$(j wire_bytes_out)" "$ATT")" "-"
+[ $SW -eq 0 ] || { echo "swaks failed (exit $SW), its figures are not valid:"; tail -5 "$T/swaks.log"; }
+echo "   swaks runs inside the namespace and reaches the gateway over lo: no Ethernet"
+echo "   framing to count, so its wire bytes are not comparable; SMTP bytes and flights are."
+
 echo
-echo "commands: $BJ encode|job 1 under valgrind --tool=callgrind; cjpeg -quality 85 -baseline;"
-echo "          valgrind --tool=massif; build/mfp-sim send --json; swaks --pipeline in netns $LAB_NS"
+echo "== Commands"
+echo "  $BJ ppm PAGE.ppm                 (the simulator's page as a PPM)"
+echo "  valgrind --tool=callgrind $BJ job 1; callgrind_annotate --inclusive=yes"
+echo "  valgrind --tool=callgrind $CJPEG -outfile OUT.jpg PAGE.ppm"
+echo "  $BJ job 1; $BJ job 5             (counting allocator)"
+echo "  valgrind --tool=massif --pages-as-heap=no $BJ job 1   (and on the cjpeg command)"
+echo "  /usr/bin/time -v $BJ job 1       (and on the cjpeg command)"
+echo "  sh sim/lab/up; $SIM send --json --state DIR --pcap mfp.pcap --to alice@example.test --subject bench"
+echo "  ip netns exec $LAB_NS tcpdump -i lo -U -w swaks.pcap 'tcp port 25'"
+echo "  ip netns exec $LAB_NS $SWAKS" | sed "s|$T/|DIR/|g"
+echo "  tcpdump -r FILE.pcap -nn 'tcp port 25'   (payload to port 25 summed; flights = runs)"

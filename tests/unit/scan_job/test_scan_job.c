@@ -15,7 +15,7 @@
 #include "scan_job.h"
 #include "sim_scanner.h"
 
-static const struct hal_scan_params a4_colour_300 = {300, 2100, 2970, HAL_SCAN_COLOR, 1};
+static const struct hal_scan_params a4_colour_300 = {300, 2100, 2970, HAL_SCAN_COLOR, 1, HAL_SCAN_ADF, 0};
 
 struct env {
     struct fake_storage fs;
@@ -72,7 +72,7 @@ static void start_job(struct env *e, const struct hal_scan_params *p, unsigned b
     e->cfg.params = *p;
     e->cfg.quality = 80;
     e->cfg.band_lines = band_lines;
-    e->cfg.band_buf_size = scan_job_band_buffer_size(p, band_lines);
+    e->cfg.band_buf_size = scan_job_band_buffer_size(p, band_lines, 0);
     e->cfg.prefix = prefix;
     free(e->band);
     e->band = malloc(e->cfg.band_buf_size);
@@ -110,7 +110,7 @@ static void decode_blob(struct env *e, const char *name, struct jpeg_probe *d)
 static double row_error(const struct jpeg_probe *d, unsigned index, unsigned dpi, unsigned y,
                         unsigned render_y)
 {
-    struct hal_scan_page page = {d->width, d->height, d->components, index};
+    struct hal_scan_page page = {d->width, d->height, d->components, index, 0};
     size_t n = (size_t)d->width * d->components;
     uint8_t *want = malloc(n);
     double sum = 0;
@@ -142,12 +142,12 @@ static void test_band_buffer_is_one_band_of_lines(void **state)
     (void)state;
     assert_int_equal(scan_job_pixels(2100, 300), 2480);
     assert_int_equal(scan_job_pixels(2970, 300), 3508);
-    assert_int_equal(scan_job_band_buffer_size(&a4_colour_300, 16), 2480 * 3 * 16);
-    assert_int_equal(scan_job_band_buffer_size(&a4_colour_300, 0),
+    assert_int_equal(scan_job_band_buffer_size(&a4_colour_300, 16, 0), 2480 * 3 * 16);
+    assert_int_equal(scan_job_band_buffer_size(&a4_colour_300, 0, 0),
                      2480 * 3 * SCAN_JOB_BAND_LINES_DEFAULT);
     grey.color = HAL_SCAN_GREY;
-    assert_int_equal(scan_job_band_buffer_size(&grey, 16), 2480 * 16);
-    assert_int_equal(scan_job_band_buffer_size(NULL, 16), 0);
+    assert_int_equal(scan_job_band_buffer_size(&grey, 16, 0), 2480 * 16);
+    assert_int_equal(scan_job_band_buffer_size(NULL, 16, 0), 0);
 }
 
 static void test_a4_colour_page_from_the_sim_scanner_decodes_to_2480x3508_rgb_at_300_dpi(void **state)
@@ -206,7 +206,7 @@ static void test_a4_colour_page_from_the_sim_scanner_decodes_to_2480x3508_rgb_at
 static void test_grey_page_has_one_component(void **state)
 {
     struct env *e = *state;
-    struct hal_scan_params p = {150, 2100, 2970, HAL_SCAN_GREY, 1};
+    struct hal_scan_params p = {150, 2100, 2970, HAL_SCAN_GREY, 1, HAL_SCAN_ADF, 0};
     struct jpeg_probe d;
 
     use_sim(e, NULL);
@@ -227,7 +227,7 @@ static void test_grey_page_has_one_component(void **state)
 static void test_pages_differ_and_carry_their_number_in_the_name(void **state)
 {
     struct env *e = *state;
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 3};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 3, HAL_SCAN_ADF, 0};
     size_t l1 = 0, l2 = 0;
     const uint8_t *b1, *b2;
 
@@ -247,7 +247,7 @@ static void test_pages_differ_and_carry_their_number_in_the_name(void **state)
 static void test_the_same_job_twice_gives_the_same_bytes(void **state)
 {
     struct env *e = *state;
-    struct hal_scan_params p = {100, 2100, 2970, HAL_SCAN_COLOR, 2};
+    struct hal_scan_params p = {100, 2100, 2970, HAL_SCAN_COLOR, 2, HAL_SCAN_ADF, 0};
     uint8_t *first;
     size_t l1 = 0, l2 = 0;
     const uint8_t *b;
@@ -274,7 +274,7 @@ static void test_jam_at_page_2_fails_with_that_page_and_keeps_page_1(void **stat
 {
     struct env *e = *state;
     struct sim_scanner_cfg faults = {.jam_at_page = 2};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 3};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 3, HAL_SCAN_ADF, 0};
 
     use_sim(e, &faults);
     start_job(e, &p, 16, NULL);
@@ -295,7 +295,7 @@ static void test_cover_open_and_stall_surface_as_their_own_errors(void **state)
     struct env *e = *state;
     struct sim_scanner_cfg cover = {.cover_open_at_page = 1};
     struct sim_scanner_cfg stall = {.stall_at_page = 2, .stall_at_line = 40};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 2};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 2, HAL_SCAN_ADF, 0};
 
     use_sim(e, &cover);
     start_job(e, &p, 16, NULL);
@@ -316,7 +316,7 @@ static void test_cover_open_and_stall_surface_as_their_own_errors(void **state)
 static void test_write_fault_mid_page_leaves_no_page_and_the_next_job_works(void **state)
 {
     struct env *e = *state;
-    struct hal_scan_params p = {100, 2100, 2970, HAL_SCAN_COLOR, 2};
+    struct hal_scan_params p = {100, 2100, 2970, HAL_SCAN_COLOR, 2, HAL_SCAN_ADF, 0};
     unsigned first_page;
 
     use_sim(e, NULL);
@@ -346,7 +346,7 @@ static void test_full_storage_is_reported_as_full(void **state)
 {
     struct env *e = *state;
     struct fake_scanner_cfg small = {.width = 32, .height = 32};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 1};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 1, HAL_SCAN_ADF, 0};
 
     for (unsigned i = 0; i < FAKE_STORAGE_BLOBS; i++) {
         char name[16];
@@ -362,7 +362,7 @@ static void test_uneven_bands_from_the_scanner_give_the_exact_pattern(void **sta
 {
     struct env *e = *state;
     struct fake_scanner_cfg cfg = {.width = 80, .height = 50, .max_lines = 5};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 2};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 2, HAL_SCAN_ADF, 0};
     struct jpeg_probe d;
     double sum = 0;
 
@@ -385,7 +385,7 @@ static void test_each_step_reads_at_most_one_band(void **state)
 {
     struct env *e = *state;
     struct fake_scanner_cfg cfg = {.width = 40, .height = 100};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 3};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 3, HAL_SCAN_ADF, 0};
     unsigned bands = 0;
     int rc;
 
@@ -405,7 +405,7 @@ static void test_a_page_that_ends_early_is_refused(void **state)
     struct env *e = *state;
     struct fake_scanner_cfg cfg = {.width = 40, .height = 64, .fail_at_page = 1,
                                    .fail_at_line = 20, .fail_code = 0};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_GREY, 1};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_GREY, 1, HAL_SCAN_ADF, 0};
 
     use_fake(e, &cfg);
     start_job(e, &p, 16, NULL);
@@ -418,7 +418,7 @@ static void test_a_driver_returning_more_lines_than_asked_is_refused(void **stat
 {
     struct env *e = *state;
     struct fake_scanner_cfg cfg = {.width = 40, .height = 64, .extra_lines = 1};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_GREY, 1};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_GREY, 1, HAL_SCAN_ADF, 0};
 
     use_fake(e, &cfg);
     start_job(e, &p, 16, NULL);
@@ -450,7 +450,7 @@ static void test_more_sheets_than_the_page_list_holds_fail_the_job(void **state)
 {
     struct env *e = *state;
     struct fake_scanner_cfg cfg = {.width = 16, .height = 16};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_GREY, SCAN_JOB_MAX_PAGES + 1};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_GREY, SCAN_JOB_MAX_PAGES + 1, HAL_SCAN_ADF, 0};
 
     use_fake(e, &cfg);
     start_job(e, &p, 16, "t");
@@ -463,7 +463,7 @@ static void test_stopping_mid_page_discards_it_and_stops_the_scanner(void **stat
 {
     struct env *e = *state;
     struct fake_scanner_cfg cfg = {.width = 64, .height = 64};
-    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 1};
+    struct hal_scan_params p = {75, 2100, 2970, HAL_SCAN_COLOR, 1, HAL_SCAN_ADF, 0};
 
     use_fake(e, &cfg);
     start_job(e, &p, 16, NULL);
