@@ -7,24 +7,36 @@
 static int fw_job_fail(fw_job_t *job, const char *stage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void fw_job_set_phase(fw_job_t *job, fw_job_phase_t phase);
+static int fw_job_validate(fw_job_t *job);
 static int fw_job_check_rcpts(fw_job_t *job, const char *const *list, size_t n, const char *field);
 static int fw_job_check_file_name(const char *name);
-static int fw_job_prepare_message(fw_job_t *job);
+static void fw_job_describe_pages(fw_job_t *job);
+static int fw_job_pack(fw_job_t *job, uint64_t size_max);
+static int fw_job_shrink_page(fw_job_t *job);
+static int fw_job_build(fw_job_t *job);
+static void fw_job_mime_base(const fw_job_t *job, mime_message_t *m);
+static uint64_t fw_job_file_size(void *arg, unsigned first_page, unsigned count);
+static uint64_t fw_job_message_size(void *arg, const struct packer_mail_shape *shape);
+static int fw_job_prepare(void *arg, const struct smtp_ext *ext);
 static int fw_job_start_session(fw_job_t *job);
 static void fw_job_finish_session(fw_job_t *job);
 static long fw_job_page_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
+static long fw_job_none_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_body_read(void *arg, uint8_t *buf, size_t cap);
 static void fw_job_close_readers(fw_job_t *job);
+static enum packer_type fw_job_packer_type(enum fw_file_type type);
 
-size_t fw_job_band_buffer_size(const struct hal_scan_params *scan)
+size_t fw_job_band_buffer_size(const struct fw_job_request *req)
 {
-    return scan_job_band_buffer_size(scan, FW_JOB_BAND_LINES, 0);
+    struct hal_scan_params p = req->scan;
+
+    p.color = req->color == FW_COLOR ? HAL_SCAN_COLOR : HAL_SCAN_GREY;
+    return scan_job_band_buffer_size(&p, FW_JOB_BAND_LINES, req->color == FW_BW);
 }
 
 int fw_job_init(fw_job_t *job, const struct fw_job_request *req, const struct fw_job_env *env)
 {
     struct scan_job_cfg sc;
-    const char *field = NULL;
     int rc;
 
     if (!job || !req || !env || !env->scanner || !env->storage || !env->clock || !env->rng ||
@@ -33,75 +45,28 @@ int fw_job_init(fw_job_t *job, const struct fw_job_request *req, const struct fw
     memset(job, 0, sizeof(*job));
     job->req = *req;
     job->env = *env;
+    job->writer_mail = -1;
     job->phase_since_ms = hal_clock_now_ms(env->clock);
     if (!job->req.file_name || !job->req.file_name[0])
         job->req.file_name = "scan";
-
-    if (!req->from_addr || smtp_address_check(req->from_addr) != 0) {
-        job->field = "From";
-        return fw_job_fail(job, "validate", "From is not a valid e-mail address: use name@domain.");
-    }
-    if (req->to_count == 0) {
-        job->field = "To";
-        return fw_job_fail(job, "validate", "Add at least one recipient in To.");
-    }
-    if ((rc = fw_job_check_rcpts(job, req->to, req->to_count, "To")) != 0 ||
-        (rc = fw_job_check_rcpts(job, req->cc, req->cc_count, "Cc")) != 0 ||
-        (rc = fw_job_check_rcpts(job, req->bcc, req->bcc_count, "Bcc")) != 0)
+    if (!job->req.subject)
+        job->req.subject = "";
+    job->req.scan.color = req->color == FW_COLOR ? HAL_SCAN_COLOR : HAL_SCAN_GREY;
+    if ((rc = fw_job_validate(job)) != 0)
         return rc;
-    if (fw_job_check_file_name(job->req.file_name) != 0) {
-        job->field = "File name";
-        return fw_job_fail(job, "validate",
-                           "File name may hold up to %d letters, digits, spaces, '-', '_' and '.'; "
-                           "the extension is added for you.", FW_JOB_FILE_NAME_MAX);
-    }
-    if (!req->gateway || !req->gateway[0] || strlen(req->gateway) > SMTP_TRANSPORT_HOST_MAX ||
-        req->port == 0) {
-        job->field = "Gateway";
-        return fw_job_fail(job, "validate",
-                           "No SMTP gateway is set: Administration > E-mail Setup > SMTP gateway.");
-    }
-
-    /* The message's headers are checked now, before a page is scanned. */
-    for (size_t i = 0; i < req->to_count; i++)
-        job->to[i] = mime_str(req->to[i]);
-    for (size_t i = 0; i < req->cc_count; i++)
-        job->cc[i] = mime_str(req->cc[i]);
-    job->mime.from_name = mime_str(req->from_name ? req->from_name : "");
-    job->mime.from_addr = mime_str(req->from_addr);
-    job->mime.to = job->to;
-    job->mime.to_count = req->to_count;
-    job->mime.cc = job->cc;
-    job->mime.cc_count = req->cc_count;
-    job->mime.subject = mime_str(req->subject ? req->subject : "");
-    job->mime.text = mime_str(req->message ? req->message : "");
-    job->mime.date = hal_clock_wall_time(env->clock);
-    if (hal_rng_fill(env->rng, job->mime.boundary_rnd, sizeof(job->mime.boundary_rnd)) != 0)
-        return fw_job_fail(job, "validate", "The random number source failed.");
-    {
-        uint8_t rnd[12];
-        if (hal_rng_fill(env->rng, rnd, sizeof(rnd)) != 0 ||
-            mime_make_message_id(job->message_id, sizeof(job->message_id), rnd, sizeof(rnd),
-                                 job->mime.date, req->from_addr) != 0)
-            return fw_job_fail(job, "validate", "Cannot make a Message-ID for %s.", req->from_addr);
-    }
-    job->mime.message_id = mime_str(job->message_id);
-    if (mime_message_validate(&job->mime, &field) != 0) {
-        job->field = field;
-        return fw_job_fail(job, "validate",
-                           "%s is not valid: remove line breaks and control characters.",
-                           field ? field : "A field");
-    }
 
     memset(&sc, 0, sizeof(sc));
     sc.scanner = env->scanner;
     sc.storage = env->storage;
-    sc.params = req->scan;
+    sc.params = job->req.scan;
     sc.quality = req->quality;
     sc.band_lines = FW_JOB_BAND_LINES;
     sc.band_buf = env->band_buf;
     sc.band_buf_size = env->band_buf_size;
     sc.prefix = req->spool_prefix;
+    sc.bilevel = req->color == FW_BW;
+    sc.bw_mode = req->bw_mode;
+    sc.darkness = req->darkness;
     if (scan_job_init(&job->scan, &sc) != 0)
         return fw_job_fail(job, "validate", "The scan settings are not valid for this scanner.");
     fw_job_set_phase(job, FW_JOB_SCANNING);
@@ -123,10 +88,18 @@ int fw_job_step(fw_job_t *job)
                         scan_job_error_page_index(&job->scan) + 1, rc,
                         rc == SCAN_JOB_ERR_JAM ? "clear the paper jam and press Start again."
                         : rc == SCAN_JOB_ERR_COVER_OPEN ? "close the cover and press Start again."
-                        : "check the scanner and press Start again.");
+                        : rc == SCAN_JOB_ERR_STORAGE_FULL ? "the memory is full: scan fewer pages."
+                        : "check the scanner and the originals, then press Start again.");
             return 0;
         }
-        if (fw_job_prepare_message(job) == 0)
+        if (scan_job_page_count(&job->scan) == 0) {
+            fw_job_fail(job, "scan", "No page was scanned: load the originals and press Start.");
+            return 0;
+        }
+        fw_job_set_phase(job, FW_JOB_PACKING);
+        return 1;
+    case FW_JOB_PACKING:
+        if (fw_job_pack(job, 0) == 0)
             fw_job_set_phase(job, FW_JOB_WAIT_NETWORK);
         return 1;
     case FW_JOB_WAIT_NETWORK:
@@ -181,10 +154,22 @@ void fw_job_free(fw_job_t *job)
     job->env.storage = NULL;
 }
 
+unsigned fw_job_sending_mail(const fw_job_t *job)
+{
+    return job->writer_mail < 0 ? 0 : (unsigned)job->writer_mail;
+}
+
+const char *fw_job_rcpt_kind(const fw_job_t *job, size_t i)
+{
+    if (i < job->req.to_count)
+        return "to";
+    return i < job->req.to_count + job->req.cc_count ? "cc" : "bcc";
+}
+
 const char *fw_job_phase_name(fw_job_phase_t phase)
 {
-    static const char *const names[] = {"scanning", "waiting for network", "connecting",
-                                        "sending", "done", "failed"};
+    static const char *const names[] = {"scanning", "packing", "waiting for network",
+                                        "connecting", "sending", "done", "failed"};
     return (unsigned)phase < sizeof(names) / sizeof(names[0]) ? names[phase] : "?";
 }
 
@@ -205,11 +190,100 @@ static void fw_job_set_phase(fw_job_t *job, fw_job_phase_t phase)
     job->phase_since_ms = hal_clock_now_ms(job->env.clock);
 }
 
+/* Every field, before a page is scanned: the user fixes it at the panel. */
+static int fw_job_validate(fw_job_t *job)
+{
+    const struct fw_job_request *req = &job->req;
+    const char *field = NULL;
+    mime_message_t m;
+    int rc;
+
+    if (!req->from_addr || smtp_address_check(req->from_addr) != 0) {
+        job->field = "From";
+        return fw_job_fail(job, "validate", "From is not a valid e-mail address: use name@domain.");
+    }
+    if (req->to_count == 0) {
+        job->field = "To";
+        return fw_job_fail(job, "validate", "Add at least one recipient in To.");
+    }
+    if ((rc = fw_job_check_rcpts(job, req->to, req->to_count, "To")) != 0 ||
+        (rc = fw_job_check_rcpts(job, req->cc, req->cc_count, "Cc")) != 0 ||
+        (rc = fw_job_check_rcpts(job, req->bcc, req->bcc_count, "Bcc")) != 0)
+        return rc;
+    if (fw_job_check_file_name(req->file_name) != 0) {
+        job->field = "File name";
+        return fw_job_fail(job, "validate",
+                           "File name may hold up to %d letters, digits, spaces, '-', '_' and '.'; "
+                           "the extension is added for you.", FW_JOB_FILE_NAME_MAX);
+    }
+    if (strlen(req->subject) > FW_SETTINGS_STR_MAX) {
+        job->field = "Subject";
+        return fw_job_fail(job, "validate", "Subject is longer than %d bytes.",
+                           FW_SETTINGS_STR_MAX);
+    }
+    if ((unsigned)req->type > FW_FILE_MTIFF || (unsigned)req->color > FW_BW) {
+        job->field = "File type";
+        return fw_job_fail(job, "validate", "Unknown file type or colour mode.");
+    }
+    if (req->type == FW_FILE_JPEG && req->color == FW_BW) {
+        job->field = "File type";
+        return fw_job_fail(job, "validate",
+                           "Black and white pages are sent as PDF or TIFF: choose PDF, TIFF or "
+                           "MTIFF, or colour or greyscale for JPEG.");
+    }
+    if (req->darkness < SCAN_BILEVEL_DARKNESS_MIN || req->darkness > SCAN_BILEVEL_DARKNESS_MAX) {
+        job->field = "Darkness";
+        return fw_job_fail(job, "validate", "Darkness goes from %d to +%d.",
+                           SCAN_BILEVEL_DARKNESS_MIN, SCAN_BILEVEL_DARKNESS_MAX);
+    }
+    if (!req->gateway || !req->gateway[0] || strlen(req->gateway) > SMTP_TRANSPORT_HOST_MAX ||
+        req->port == 0) {
+        job->field = "Gateway";
+        return fw_job_fail(job, "validate",
+                           "No SMTP gateway is set: Administration > E-mail Setup > SMTP gateway.");
+    }
+
+    for (size_t i = 0; i < req->to_count; i++)
+        job->rcpts[job->rcpt_count++] = req->to[i];
+    for (size_t i = 0; i < req->cc_count; i++)
+        job->rcpts[job->rcpt_count++] = req->cc[i];
+    for (size_t i = 0; i < req->bcc_count; i++)
+        job->rcpts[job->rcpt_count++] = req->bcc[i];
+    for (size_t i = 0; i < req->to_count; i++)
+        job->to[i] = mime_str(req->to[i]);
+    for (size_t i = 0; i < req->cc_count; i++)
+        job->cc[i] = mime_str(req->cc[i]);
+
+    /* One Message-ID per possible e-mail, all of one length (sizes are
+     * computed before sending). */
+    for (unsigned i = 0; i < FW_JOB_MAIL_MAX; i++) {
+        struct fw_job_mail *mail = &job->mails[i];
+        uint8_t rnd[12];
+
+        if (hal_rng_fill(job->env.rng, rnd, sizeof(rnd)) != 0 ||
+            hal_rng_fill(job->env.rng, mail->mime.boundary_rnd, sizeof(mail->mime.boundary_rnd)) ||
+            mime_make_message_id(mail->message_id, sizeof(mail->message_id), rnd, sizeof(rnd),
+                                 hal_clock_wall_time(job->env.clock), req->from_addr) != 0)
+            return fw_job_fail(job, "validate", "Cannot make a Message-ID for %s.",
+                               req->from_addr);
+    }
+    fw_job_mime_base(job, &m);
+    m.subject = mime_str(req->subject);
+    if (mime_message_validate(&m, &field) != 0) {
+        job->field = field;
+        return fw_job_fail(job, "validate",
+                           "%s is not valid: remove line breaks and control characters.",
+                           field ? field : "A field");
+    }
+    return 0;
+}
+
 static int fw_job_check_rcpts(fw_job_t *job, const char *const *list, size_t n, const char *field)
 {
-    if (n > FW_JOB_RCPT_MAX) {
+    if (n > FW_JOB_RCPT_MAX - job->rcpt_count ||
+        job->req.to_count + job->req.cc_count + job->req.bcc_count > FW_JOB_RCPT_MAX) {
         job->field = field;
-        return fw_job_fail(job, "validate", "%s has more than %d addresses.", field,
+        return fw_job_fail(job, "validate", "To, Cc and Bcc hold more than %d addresses together.",
                            FW_JOB_RCPT_MAX);
     }
     for (size_t i = 0; i < n; i++) {
@@ -238,51 +312,268 @@ static int fw_job_check_file_name(const char *name)
     return 0;
 }
 
-/* Attaches every spooled page and sizes the message exactly. */
-static int fw_job_prepare_message(fw_job_t *job)
+/* The PDF and TIFF writers' view of every spooled page. */
+static void fw_job_describe_pages(fw_job_t *job)
 {
-    unsigned n = scan_job_page_count(&job->scan);
-    const char *field = NULL;
-    size_t r = 0;
-
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < scan_job_page_count(&job->scan); i++) {
         const struct scan_job_page *pg = scan_job_page(&job->scan, i);
         struct fw_job_page_reader *rd = &job->readers[i];
-        mime_attachment_t *a = &job->attachments[i];
+        int g4 = pg->kind == SCAN_PAGE_G4;
 
-        if (n == 1)
-            snprintf(job->file_names[i], sizeof(job->file_names[i]), "%s.jpg", job->req.file_name);
-        else
-            snprintf(job->file_names[i], sizeof(job->file_names[i]), "%s_%u.jpg",
-                     job->req.file_name, i + 1);
         rd->st = job->env.storage;
+        rd->job = job;
         snprintf(rd->name, sizeof(rd->name), "%s", pg->name);
-        a->filename = mime_str(job->file_names[i]);
-        a->content_type = mime_str("image/jpeg");
-        a->size = pg->size;
-        a->read = fw_job_page_read;
-        a->arg = rd;
+        job->pdf_pages[i] = (struct pdfw_page){
+            .kind = g4 ? PDFW_PAGE_G4 : PDFW_PAGE_JPEG, .width = pg->width,
+            .height = pg->height, .xdpi = pg->dpi, .ydpi = pg->dpi,
+            .components = pg->components, .data_off = g4 ? pg->strip_off : 0,
+            .data_len = g4 ? pg->strip_len : pg->size, .read = fw_job_page_read, .read_arg = rd};
+        job->tiff_pages[i] = (struct tiffw_page){
+            .kind = g4 ? TIFFW_G4 : TIFFW_JPEG, .width = pg->width, .height = pg->height,
+            .dpi = pg->dpi, .components = pg->components, .data_size = pg->size,
+            .strip_off = g4 ? pg->strip_off : 0, .strip_len = g4 ? pg->strip_len : pg->size,
+            .read = fw_job_page_read, .arg = rd};
     }
-    job->mime.attachments = job->attachments;
-    job->mime.attachment_count = n;
-    if (mime_writer_init(&job->writer, &job->mime, &field) != 0)
-        return fw_job_fail(job, "message", "Cannot write the e-mail: %s is not valid.",
-                           field ? field : "a field");
+}
 
-    for (size_t i = 0; i < job->req.to_count; i++)
-        job->rcpts[r++] = job->req.to[i];
-    for (size_t i = 0; i < job->req.cc_count; i++)
-        job->rcpts[r++] = job->req.cc[i];
-    for (size_t i = 0; i < job->req.bcc_count; i++)
-        job->rcpts[r++] = job->req.bcc[i];
-    job->msg.from = job->req.from_addr;
-    job->msg.rcpts = job->rcpts;
-    job->msg.rcpt_count = r;
-    job->msg.size = mime_writer_size(&job->writer);
-    job->msg.read = fw_job_body_read;
-    job->msg.read_arg = &job->writer;
-    job->msg.result = &job->msg_result;
-    job->msg.rcpt_results = job->rcpt_results;
+/* Groups the pages into files and e-mails within the administrator's
+ * attachment limit and the gateway's SIZE; a JPEG page too big on its own is
+ * re-encoded at lower quality until it fits, else the job fails here, before
+ * anything is sent. */
+static int fw_job_pack(fw_job_t *job, uint64_t size_max)
+{
+    struct packer_cfg cfg = {0};
+    int rc;
+
+    job->size_max = size_max;
+    for (;;) {
+        fw_job_describe_pages(job);
+        cfg.type = fw_job_packer_type(job->req.type);
+        cfg.pages = scan_job_page_count(&job->scan);
+        cfg.attach_max = job->req.max_attachment;
+        cfg.size_max = size_max;
+        cfg.file_size = fw_job_file_size;
+        cfg.message_size = fw_job_message_size;
+        cfg.arg = job;
+        rc = packer_pack(&cfg, &job->pack);
+        if (rc == 0)
+            break;
+        if (rc != PACKER_ERR_PAGE_TOO_BIG)
+            return fw_job_fail(job, "pack", "Cannot divide the pages into e-mails (error %d).",
+                               rc);
+        if ((rc = fw_job_shrink_page(job)) != 0)
+            return rc;
+    }
+    if (job->pack.mail_count > FW_JOB_MAIL_MAX)
+        return fw_job_fail(job, "pack",
+                           "The scan needs %u e-mails, more than the %d one job may send: raise the "
+                           "maximum attachment size or scan at a lower resolution.",
+                           job->pack.mail_count, FW_JOB_MAIL_MAX);
+    return fw_job_build(job);
+}
+
+/* Re-encodes the page the packer named at a lower JPEG quality. */
+static int fw_job_shrink_page(fw_job_t *job)
+{
+    const struct packer_too_big *tb = &job->pack.too_big;
+    struct scan_job_page *pg = &job->scan.pages[tb->page];
+    const char *limit_name = tb->which == PACKER_LIMIT_MESSAGE ? "the gateway's message size limit"
+                                                              : "the maximum attachment size";
+    uint64_t wrapper = tb->page_size - pg->size;
+    struct scan_requant_outcome out = {0};
+    char dst[HAL_STORAGE_NAME_MAX + 1];
+    unsigned quality = job->req.quality ? job->req.quality : SCAN_JPEG_QUALITY_DEFAULT;
+    int rc;
+
+    if (pg->kind != SCAN_PAGE_JPEG || tb->limit <= wrapper)
+        return fw_job_fail(job, "pack",
+                           "Page %u is %llu bytes, over %s of %llu bytes: raise the limit, or scan "
+                           "it at a lower resolution.", tb->page + 1,
+                           (unsigned long long)tb->page_size, limit_name,
+                           (unsigned long long)tb->limit);
+    /* Alternate between two names so that the source is never the target. */
+    snprintf(dst, sizeof(dst), "%s%c%04u.jpg", job->req.spool_prefix ? job->req.spool_prefix : "",
+             strchr(pg->name + strlen(job->req.spool_prefix ? job->req.spool_prefix : ""), 'q')
+                 ? 'r' : 'q', tb->page + 1);
+    rc = scan_requant_fit(&job->requant, job->env.storage, pg->name, dst, quality,
+                          (uint32_t)(tb->limit - wrapper), job->env.band_buf,
+                          job->env.band_buf_size, &out);
+    if (rc == SCAN_REQUANT_ERR_NO_FIT)
+        return fw_job_fail(job, "pack",
+                           "Page %u is %llu bytes, and still %lu bytes at the lowest quality (%u); "
+                           "%s is %llu bytes: raise the limit, or scan at a lower resolution or "
+                           "in greyscale.", tb->page + 1, (unsigned long long)tb->page_size,
+                           (unsigned long)(out.size + wrapper), out.quality, limit_name,
+                           (unsigned long long)tb->limit);
+    if (rc != 0)
+        return fw_job_fail(job, "pack", "Cannot re-encode page %u smaller (error %d).",
+                           tb->page + 1, rc);
+    fw_job_close_readers(job);
+    spool_page_remove(job->env.storage, pg->name);
+    snprintf(pg->name, sizeof(pg->name), "%s", dst);
+    pg->size = out.size;
+    job->requantized++;
+    return 0;
+}
+
+/* Files and e-mails from the packer's result, each with its exact size. */
+static int fw_job_build(fw_job_t *job)
+{
+    enum packer_type type = fw_job_packer_type(job->req.type);
+    const char *ext = packer_ext(type);
+    int64_t now = hal_clock_wall_time(job->env.clock);
+
+    for (unsigned f = 0; f < job->pack.file_count; f++) {
+        struct fw_job_file *file = &job->files[f];
+        mime_attachment_t *a = &job->attachments[f];
+        uint32_t size = 0;
+
+        file->first_page = job->pack.files[f].first_page;
+        file->page_count = job->pack.files[f].page_count;
+        packer_file_name(file->name, sizeof(file->name), job->req.file_name, f, ext);
+        a->filename = mime_str(file->name);
+        a->content_type = mime_str(packer_content_type(type));
+        if (type == PACKER_JPEG) {
+            a->read = fw_job_page_read;
+            a->arg = &job->readers[file->first_page];
+            size = scan_job_page(&job->scan, file->first_page)->size;
+        } else if (type == PACKER_PDF) {
+            file->doc = (struct pdfw_doc){job->req.file_name, FW_JOB_PRODUCER,
+                                          now < 0 ? 0 : (uint64_t)now,
+                                          &job->pdf_pages[file->first_page], file->page_count};
+            if (pdfw_init(&file->w.pdf, &file->doc) == 0)
+                size = pdfw_size(&file->w.pdf);
+            a->read = pdfw_read;
+            a->arg = &file->w.pdf;
+        } else {
+            tiffw_init(&file->w.tiff, &job->tiff_pages[file->first_page], file->page_count,
+                       &size);
+            a->read = tiffw_read;
+            a->arg = &file->w.tiff;
+        }
+        if (size == 0 || size != job->pack.file_size[f])
+            return fw_job_fail(job, "pack", "File %s could not be prepared.", file->name);
+        file->size = size;
+        a->size = size;
+    }
+
+    job->mail_count = job->pack.mail_count;
+    for (unsigned i = 0; i < job->mail_count; i++) {
+        struct fw_job_mail *mail = &job->mails[i];
+        smtp_message_t *msg = &job->msgs[i];
+        const char *field = NULL;
+
+        mail->job = job;
+        fw_job_mime_base(job, &mail->mime);
+        packer_subject(mail->subject, sizeof(mail->subject), job->req.subject, i,
+                       job->mail_count);
+        mail->mime.subject = mime_str(mail->subject);
+        mail->mime.message_id = mime_str(mail->message_id);
+        mail->mime.attachments = &job->attachments[job->pack.mails[i].first_file];
+        mail->mime.attachment_count = job->pack.mails[i].file_count;
+        if (mime_writer_init(&job->writer, &mail->mime, &field) != 0)
+            return fw_job_fail(job, "pack", "Cannot write e-mail %u: %s is not valid.", i + 1,
+                               field ? field : "a field");
+        msg->from = job->req.from_addr;
+        msg->rcpts = job->rcpts;
+        msg->rcpt_count = job->rcpt_count;
+        msg->size = mime_writer_size(&job->writer);
+        msg->read = fw_job_body_read;
+        msg->read_arg = mail;
+        msg->result = &mail->result;
+        msg->rcpt_results = mail->rcpt_results;
+        mime_writer_free(&job->writer);
+    }
+    job->writer_mail = -1;
+    job->smtp_cfg.messages = job->msgs;
+    job->smtp_cfg.message_count = job->mail_count;
+    return 0;
+}
+
+/* The headers every e-mail of the job shares. */
+static void fw_job_mime_base(const fw_job_t *job, mime_message_t *m)
+{
+    uint8_t rnd[MIME_BOUNDARY_RND_LEN];
+
+    memcpy(rnd, m->boundary_rnd, sizeof(rnd));
+    memset(m, 0, sizeof(*m));
+    memcpy(m->boundary_rnd, rnd, sizeof(rnd));
+    m->from_name = mime_str(job->req.from_name ? job->req.from_name : "");
+    m->from_addr = mime_str(job->req.from_addr);
+    m->to = job->to;
+    m->to_count = job->req.to_count;
+    m->cc = job->cc;
+    m->cc_count = job->req.cc_count;
+    m->text = mime_str(job->req.message ? job->req.message : "");
+    m->date = hal_clock_wall_time(job->env.clock);
+    m->message_id = mime_str(job->mails[0].message_id);
+}
+
+static uint64_t fw_job_file_size(void *arg, unsigned first_page, unsigned count)
+{
+    fw_job_t *job = arg;
+    struct pdfw *pdf = &job->size_pdf;
+    struct pdfw_doc doc = {job->req.file_name, FW_JOB_PRODUCER, 0, &job->pdf_pages[first_page],
+                           count};
+    struct tiffw tiff;
+    uint32_t size = 0;
+
+    switch (job->req.type) {
+    case FW_FILE_JPEG:
+        return scan_job_page(&job->scan, first_page)->size;
+    case FW_FILE_PDF:
+        return pdfw_init(pdf, &doc) == 0 ? pdfw_size(pdf) : PACKER_SIZE_ERROR;
+    default:
+        return tiffw_init(&tiff, &job->tiff_pages[first_page], count, &size) == 0
+                   ? size : PACKER_SIZE_ERROR;
+    }
+}
+
+/* The exact size of an e-mail as the MIME writer will write it. */
+static uint64_t fw_job_message_size(void *arg, const struct packer_mail_shape *shape)
+{
+    fw_job_t *job = arg;
+    mime_writer_t *w = &job->size_writer;
+    mime_attachment_t *att = job->size_att;
+    enum packer_type type = fw_job_packer_type(job->req.type);
+    char subject[sizeof(job->mails[0].subject)];
+    mime_message_t m;
+    uint64_t size;
+
+    if (shape->nfiles > SCAN_JOB_MAX_PAGES ||
+        packer_subject(subject, sizeof(subject), job->req.subject, shape->mail_index,
+                       shape->mail_total) != 0)
+        return PACKER_SIZE_ERROR;
+    for (unsigned i = 0; i < shape->nfiles; i++) {
+        char *name = job->size_names[i];
+
+        packer_file_name(name, sizeof(job->size_names[i]), job->req.file_name,
+                         shape->first_file + i, packer_ext(type));
+        att[i] = (mime_attachment_t){mime_str(name), mime_str(packer_content_type(type)),
+                                     (uint32_t)shape->file_sizes[i], fw_job_none_read, NULL};
+    }
+    fw_job_mime_base(job, &m);
+    m.subject = mime_str(subject);
+    m.attachments = att;
+    m.attachment_count = shape->nfiles;
+    if (mime_writer_init(w, &m, NULL) != 0)
+        return PACKER_SIZE_ERROR;
+    size = mime_writer_size(w);
+    mime_writer_free(w);
+    return size;
+}
+
+/* After EHLO: repack when the gateway's SIZE is below an e-mail's size. */
+static int fw_job_prepare(void *arg, const struct smtp_ext *ext)
+{
+    fw_job_t *job = arg;
+
+    if (ext->size_max == 0)
+        return 0;
+    for (unsigned i = 0; i < job->mail_count; i++) {
+        if (job->msgs[i].size > ext->size_max)
+            return fw_job_pack(job, ext->size_max) == 0 ? 0 : -1;
+    }
     return 0;
 }
 
@@ -299,8 +590,8 @@ static int fw_job_start_session(fw_job_t *job)
     }
     job->smtp_cfg.ehlo_domain = job->ehlo;
     job->smtp_cfg.timeouts = job->req.timeouts;
-    job->smtp_cfg.messages = &job->msg;
-    job->smtp_cfg.message_count = 1;
+    job->smtp_cfg.prepare = fw_job_prepare;
+    job->smtp_cfg.prepare_arg = job;
     rc = smtp_session_init(&job->session, &job->smtp_cfg, job->outbuf, sizeof(job->outbuf));
     if (rc != 0)
         return fw_job_fail(job, "validate", "Cannot start SMTP: %s (%s).", smtp_strerror(rc),
@@ -317,8 +608,11 @@ static int fw_job_start_session(fw_job_t *job)
 static void fw_job_finish_session(fw_job_t *job)
 {
     const smtp_failure_t *f = &job->session.fail;
+    unsigned sent = 0;
 
     fw_job_close_readers(job);
+    if (job->phase == FW_JOB_FAILED) /* the repack after EHLO already said why */
+        return;
     if (job->transport.error == SMTP_TRANSPORT_ERR_DNS) {
         fw_job_fail(job, "dns",
                     "The gateway name %s does not resolve: check the SMTP gateway setting and the "
@@ -337,29 +631,34 @@ static void fw_job_finish_session(fw_job_t *job)
         fw_job_set_phase(job, FW_JOB_DONE);
         return;
     }
+    for (unsigned i = 0; i < job->mail_count; i++)
+        sent += job->mails[i].result.status == SMTP_MSG_SENT;
     if (f->reply.code)
         fw_job_fail(job, smtp_stage_name(f->stage),
-                    "The gateway refused at %s: %d %s%s%s. Check the addresses or ask the "
-                    "mail administrator.",
+                    "The gateway refused at %s: %d %s%s%s. %u of %u e-mails were sent. Check the "
+                    "addresses or ask the mail administrator.",
                     smtp_stage_name(f->stage), f->reply.code, f->reply.enhanced,
-                    f->reply.enhanced[0] ? " " : "", f->reply.text);
+                    f->reply.enhanced[0] ? " " : "", f->reply.text, sent, job->mail_count);
     else
-        fw_job_fail(job, smtp_stage_name(f->stage), "Sending failed at %s: %s.",
-                    smtp_stage_name(f->stage), smtp_strerror(f->error));
+        fw_job_fail(job, smtp_stage_name(f->stage), "Sending failed at %s: %s. %u of %u e-mails "
+                    "were sent.", smtp_stage_name(f->stage), smtp_strerror(f->error), sent,
+                    job->mail_count);
 }
 
+/* Reads a spooled page; one page is open at a time (pages are read in
+ * order), so the storage's few handles are never exhausted. */
 static long fw_job_page_read(void *arg, uint32_t off, uint8_t *buf, size_t cap)
 {
     struct fw_job_page_reader *rd = arg;
     long n;
 
     if (!rd->open) {
+        fw_job_close_readers(rd->job);
         if (spool_page_open(&rd->page, rd->st, rd->name) != 0)
             return -1;
         rd->open = 1;
     }
     n = spool_page_read(&rd->page, off, buf, cap);
-    /* Pages are read once, in order: close each as soon as it is done. */
     if (n >= 0 && off + (uint32_t)n >= spool_page_size(&rd->page)) {
         spool_page_close(&rd->page);
         rd->open = 0;
@@ -367,9 +666,27 @@ static long fw_job_page_read(void *arg, uint32_t off, uint8_t *buf, size_t cap)
     return n;
 }
 
+static long fw_job_none_read(void *arg, uint32_t off, uint8_t *buf, size_t cap)
+{
+    (void)arg, (void)off, (void)buf, (void)cap;
+    return -1; /* only sizes are wanted of this message */
+}
+
+/* The engine reads the e-mails one after the other: each is written by the
+ * one MIME writer, started when its first byte is asked for. */
 static long fw_job_body_read(void *arg, uint8_t *buf, size_t cap)
 {
-    return mime_writer_read(arg, buf, cap);
+    struct fw_job_mail *mail = arg;
+    fw_job_t *job = mail->job;
+    int index = (int)(mail - job->mails);
+
+    if (job->writer_mail != index) {
+        mime_writer_free(&job->writer);
+        if (mime_writer_init(&job->writer, &mail->mime, NULL) != 0)
+            return -1;
+        job->writer_mail = index;
+    }
+    return mime_writer_read(&job->writer, buf, cap);
 }
 
 static void fw_job_close_readers(fw_job_t *job)
@@ -379,5 +696,15 @@ static void fw_job_close_readers(fw_job_t *job)
             spool_page_close(&job->readers[i].page);
             job->readers[i].open = 0;
         }
+    }
+}
+
+static enum packer_type fw_job_packer_type(enum fw_file_type type)
+{
+    switch (type) {
+    case FW_FILE_PDF: return PACKER_PDF;
+    case FW_FILE_TIFF: return PACKER_TIFF;
+    case FW_FILE_MTIFF: return PACKER_MTIFF;
+    default: return PACKER_JPEG;
     }
 }

@@ -12,18 +12,23 @@
 #include <stdint.h>
 
 #include "fw_net.h"
+#include "fw_settings.h"
 #include "hal/hal_clock.h"
 #include "hal/hal_rng.h"
 #include "hal/hal_scanner.h"
 #include "hal/hal_storage.h"
 #include "mime.h"
+#include "packer.h"
+#include "pdfw.h"
+#include "tiffw.h"
 #include "scan_job.h"
+#include "scan_requant.h"
 #include "smtp_session.h"
 #include "smtp_transport.h"
 #include "spool.h"
 
 #ifndef FW_JOB_RCPT_MAX
-#define FW_JOB_RCPT_MAX 32          /* To + Cc + Bcc addresses of one job */
+#define FW_JOB_RCPT_MAX 32          /* To + Cc + Bcc addresses of one job, together */
 #endif
 #ifndef FW_JOB_NET_TIMEOUT_MS
 #define FW_JOB_NET_TIMEOUT_MS 15000 /* waiting for a DHCP lease */
@@ -38,10 +43,20 @@
 #define FW_JOB_BAND_LINES 16
 #endif
 
+#ifndef FW_JOB_MAIL_MAX
+#define FW_JOB_MAIL_MAX 32          /* e-mails one job may be split into */
+#endif
+#ifndef FW_JOB_PRODUCER
+#define FW_JOB_PRODUCER "MFP scan-to-email firmware"
+#endif
+
 #define FW_JOB_ERR_BAD_ARGS (-0x0501)
 #define FW_JOB_ERR_FIELD    (-0x0502) /* a field is invalid: see fw_job.field */
 
-enum fw_file_type { FW_FILE_JPEG = 0 };
+/* File types the user picks under More Options. */
+enum fw_file_type { FW_FILE_JPEG = 0, FW_FILE_PDF, FW_FILE_TIFF, FW_FILE_MTIFF };
+/* Colour modes: black and white is made from grey in scan/ (bilevel, G4). */
+enum fw_color { FW_COLOR = 0, FW_GREY, FW_BW };
 
 struct fw_job_request {
     const char *from_addr;
@@ -56,8 +71,12 @@ struct fw_job_request {
     const char *message;                   /* body text, may be NULL */
     const char *file_name;                 /* attachment base name, "scan" if NULL */
     enum fw_file_type type;
-    struct hal_scan_params scan;
+    enum fw_color color;
+    enum scan_bilevel_mode bw_mode;        /* black and white: threshold or diffusion */
+    int darkness;                          /* black and white: -3 .. +3 */
+    struct hal_scan_params scan;           /* .color is set from color */
     unsigned quality;                      /* JPEG quality 1..100, 0: default */
+    uint64_t max_attachment;               /* bytes of attachments per e-mail, 0: no limit */
     const char *gateway;                   /* IPv4 address or FQDN */
     uint16_t port;
     const char *ehlo_domain;               /* NULL: the device's address literal */
@@ -79,6 +98,7 @@ struct fw_job_env {
 
 typedef enum fw_job_phase {
     FW_JOB_SCANNING = 0,
+    FW_JOB_PACKING,
     FW_JOB_WAIT_NETWORK,
     FW_JOB_CONNECTING,
     FW_JOB_SENDING,
@@ -86,12 +106,38 @@ typedef enum fw_job_phase {
     FW_JOB_FAILED
 } fw_job_phase_t;
 
-/* Reads one spooled page for the MIME writer; opens it on first use. */
+/* Reads one spooled page for the file writers; opens it on first use. */
+struct fw_job;
+
 struct fw_job_page_reader {
+    struct fw_job *job;
     const struct hal_storage *st;
     char name[HAL_STORAGE_NAME_MAX + 1];
     struct spool_page page;
     int open;
+};
+
+/* One attached file: a page as it is (JPEG) or a virtual PDF/TIFF file
+ * assembled from page blobs while it is read. */
+struct fw_job_file {
+    char name[MIME_FILENAME_MAX + 1];
+    unsigned first_page, page_count;
+    uint32_t size;
+    struct pdfw_doc doc;
+    union {
+        struct pdfw pdf;
+        struct tiffw tiff;
+    } w;
+};
+
+/* One e-mail of the job. */
+struct fw_job_mail {
+    struct fw_job *job;
+    char subject[FW_SETTINGS_STR_MAX + PACKER_SUBJECT_SUFFIX_MAX + 1];
+    char message_id[MIME_MSGID_MAX + 1];
+    mime_message_t mime;
+    smtp_message_result_t result;
+    smtp_rcpt_result_t rcpt_results[FW_JOB_RCPT_MAX];
 };
 
 typedef struct fw_job {
@@ -101,34 +147,46 @@ typedef struct fw_job {
     uint32_t phase_since_ms;
 
     /* Failure evidence, for the panel and mfp-sim. */
-    const char *stage;                     /* "scan", "network", "dns", "connect", "greeting", ... */
-    char error[256];                       /* one sentence: what happened and what to do */
+    const char *stage;                     /* "scan", "pack", "network", "dns", "connect", ... */
+    char error[320];                       /* one sentence: what happened and what to do */
     const char *field;                     /* the invalid field, for FW_JOB_ERR_FIELD */
 
     struct scan_job scan;
+    unsigned requantized;                  /* pages re-encoded smaller to fit the limit */
+    struct scan_requant requant;
 
-    /* The message: all pages as attachments of one e-mail. */
-    char file_names[SCAN_JOB_MAX_PAGES][MIME_FILENAME_MAX + 1];
+    /* Scratch for sizing files and e-mails while packing. */
+    struct pdfw size_pdf;
+    mime_writer_t size_writer;
+    mime_attachment_t size_att[SCAN_JOB_MAX_PAGES];
+    char size_names[SCAN_JOB_MAX_PAGES][MIME_FILENAME_MAX + 1];
+
+    /* Pages, files and e-mails (packer.h decides the grouping). */
     struct fw_job_page_reader readers[SCAN_JOB_MAX_PAGES];
+    struct pdfw_page pdf_pages[SCAN_JOB_MAX_PAGES];
+    struct tiffw_page tiff_pages[SCAN_JOB_MAX_PAGES];
+    struct fw_job_file files[SCAN_JOB_MAX_PAGES];
     mime_attachment_t attachments[SCAN_JOB_MAX_PAGES];
+    struct packer_result pack;
+    uint64_t size_max;                     /* the gateway's SIZE the job was packed for */
+    struct fw_job_mail mails[FW_JOB_MAIL_MAX];
+    unsigned mail_count;
     mime_str_t to[FW_JOB_RCPT_MAX], cc[FW_JOB_RCPT_MAX];
-    char message_id[MIME_MSGID_MAX + 1];
-    char ehlo[32];
-    mime_message_t mime;
     mime_writer_t writer;
+    int writer_mail;                       /* the e-mail the writer is on, -1: none */
+    char ehlo[32];
 
-    const char *rcpts[3 * FW_JOB_RCPT_MAX];
-    smtp_rcpt_result_t rcpt_results[3 * FW_JOB_RCPT_MAX];
-    smtp_message_result_t msg_result;
-    smtp_message_t msg;
+    const char *rcpts[FW_JOB_RCPT_MAX];
+    size_t rcpt_count;
+    smtp_message_t msgs[FW_JOB_MAIL_MAX];
     smtp_config_t smtp_cfg;
     smtp_session_t session;
     smtp_transport_t transport;
     uint8_t outbuf[FW_JOB_OUTBUF];
 } fw_job_t;
 
-/* Bytes of band buffer a job with these scan parameters needs. */
-size_t fw_job_band_buffer_size(const struct hal_scan_params *scan);
+/* Bytes of band buffer a job with this request needs. */
+size_t fw_job_band_buffer_size(const struct fw_job_request *req);
 
 /* Validates req (every field; the reason goes to job->error and the field
  * name to job->field) and prepares the job. 0, FW_JOB_ERR_BAD_ARGS or
@@ -147,6 +205,12 @@ void fw_job_cancel(fw_job_t *job);
 
 /* Releases everything; removes the spooled pages. Safe on a zeroed job. */
 void fw_job_free(fw_job_t *job);
+
+/* The e-mail being sent (0-based), for progress. */
+unsigned fw_job_sending_mail(const fw_job_t *job);
+
+/* Recipients of the job (To, Cc, Bcc in that order) and which list each is in. */
+const char *fw_job_rcpt_kind(const fw_job_t *job, size_t i);
 
 const char *fw_job_phase_name(fw_job_phase_t phase);
 

@@ -13,4 +13,6 @@ void fw_settings_defaults(struct fw_settings *s)
     snprintf(s->subject, sizeof(s->subject), "Scanned document");
     snprintf(s->file_name, sizeof(s->file_name), "scan");
     s->jpeg_quality = 85;
+    s->file_type = 1;        /* PDF, as most MFPs default to */
+    s->max_attachment = 0;   /* no limit: the gateway's SIZE still splits */
 }

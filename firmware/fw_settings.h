@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+
 #define FW_SETTINGS_STR_MAX 255
 
 struct fw_settings {
@@ -15,6 +16,8 @@ struct fw_settings {
     char subject[FW_SETTINGS_STR_MAX + 1];   /* default subject */
     char file_name[FW_SETTINGS_STR_MAX + 1]; /* default attachment base name */
     unsigned jpeg_quality;
+    int file_type;                           /* enum fw_file_type: the default under More Options */
+    uint64_t max_attachment;                 /* maximum attachment bytes per e-mail, 0: none */
 };
 
 /* Fills s with the factory defaults. */

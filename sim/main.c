@@ -15,6 +15,8 @@
 #include "sim_netif_slirp.h"
 #include "sim_netif_tap.h"
 #include "sim_pcap.h"
+#include "scan_sizes.h"
+#include "sim_scan_input.h"
 #include "sim_scanner.h"
 #include "sim_storage.h"
 #include "sim_sys.h"
@@ -43,6 +45,7 @@ static struct sim_board {
     struct hal_clock clock;
     struct hal_rng rng;
     struct sim_scanner scanner_ctx;
+    struct sim_input input_ctx;
     struct hal_scanner scanner;
     struct sim_storage storage_ctx;
     struct hal_storage storage;
@@ -53,7 +56,7 @@ static struct sim_board {
     struct hal_netif netif;
     fw_net_t net;
     fw_job_t job;
-    uint8_t band[2480 * 3 * 4 * FW_JOB_BAND_LINES];
+    uint8_t band[5102 * 3 * FW_JOB_BAND_LINES]; /* Legal at 600 dpi, colour */
 } board;
 
 static volatile sig_atomic_t sim_stop_requested;
@@ -103,11 +106,21 @@ static const char sim_send_usage[] =
     "  --subject TEXT         subject (default: the settings' default subject)\n"
     "  --message TEXT         message text\n"
     "  --file-name NAME       attachment base name (default scan; the extension is added)\n"
-    "  --type jpeg            file type (jpeg: one .jpg per page)\n"
+    "  --type jpeg|pdf|tiff|mtiff  file type (default pdf): jpeg and tiff give one file per\n"
+    "                         page, pdf and mtiff one multi-page file per e-mail\n"
     "  --pages N              sheets in the feeder (default 1)\n"
-    "  --dpi N                resolution (default 300)\n"
-    "  --color color|grey     colour mode (default color)\n"
-    "  --quality N            JPEG quality 1..100 (default 85)\n"
+    "  --input FILE[,FILE]    scan these PNG or PNM images instead of the test chart, one\n"
+    "                         page each, fitted to the original size\n"
+    "  --dpi N                resolution: 75, 150, 200, 300, 400 or 600 (default 300)\n"
+    "  --color color|grey|bw  colour mode (default color); bw makes CCITT G4 pages\n"
+    "  --darkness N           black and white: -3 (lighter) .. 3 (darker), default 0\n"
+    "  --halftone             black and white: error diffusion instead of a threshold\n"
+    "  --size NAME            original size: a4, a5, letter, legal, executive (default a4)\n"
+    "  --duplex               both sides of each sheet (feeder)\n"
+    "  --flatbed              one page from the glass instead of the feeder\n"
+    "  --quality N            JPEG quality 1..100, or low|medium|high (default 85)\n"
+    "  --max-attachment N     maximum attachment bytes per e-mail (K and M suffixes; default\n"
+    "                         from the settings, 0: none); larger scans are split into e-mails\n"
     "  --gateway HOST[:PORT]  SMTP gateway, IPv4 address or name (default: the settings',\n"
     "                         mail.example.test:25)\n"
     "  --ehlo NAME            EHLO name (default: the device's address literal)\n"
@@ -123,7 +136,8 @@ enum {
     OPT_NET = 256, OPT_LAB, OPT_TAP, OPT_FORWARD, OPT_RESOLVE, OPT_MAC, OPT_PCAP, OPT_STATE,
     OPT_JSON, OPT_FROM, OPT_FROM_NAME, OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_MESSAGE,
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
-    OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_HELP
+    OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
+    OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -139,11 +153,16 @@ static const struct option sim_send_options[] = {
     {"pages", required_argument, 0, OPT_PAGES},   {"dpi", required_argument, 0, OPT_DPI},
     {"color", required_argument, 0, OPT_COLOR},   {"quality", required_argument, 0, OPT_QUALITY},
     {"gateway", required_argument, 0, OPT_GATEWAY}, {"ehlo", required_argument, 0, OPT_EHLO},
-    {"jam-at", required_argument, 0, OPT_JAM_AT}, {"keep-spool", no_argument, 0, OPT_KEEP_SPOOL}, {"help", no_argument, 0, OPT_HELP},
+    {"jam-at", required_argument, 0, OPT_JAM_AT}, {"keep-spool", no_argument, 0, OPT_KEEP_SPOOL},
+    {"input", required_argument, 0, OPT_INPUT}, {"darkness", required_argument, 0, OPT_DARKNESS},
+    {"halftone", no_argument, 0, OPT_HALFTONE}, {"size", required_argument, 0, OPT_SIZE},
+    {"duplex", no_argument, 0, OPT_DUPLEX}, {"flatbed", no_argument, 0, OPT_FLATBED},
+    {"max-attachment", required_argument, 0, OPT_MAX_ATTACHMENT}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
 static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+static int sim_parse_bytes(const char *s, uint64_t *out);
 static int sim_split_list(char *s, const char **list, size_t *count, size_t max);
 static int sim_parse_mac(const char *s, uint8_t mac[6]);
 static int sim_net_up(const struct sim_net_opts *o);
@@ -197,7 +216,11 @@ static int sim_cmd_send(int argc, char **argv)
     static struct fw_settings set;
     static char gateway[SMTP_TRANSPORT_HOST_MAX + 1];
     static char state_default[PATH_MAX];
+    static const char *inputs[SIM_INPUT_MAX_FILES];
+    static char input_list[4096];
     struct sim_scanner_cfg scfg = {0};
+    struct sim_input_cfg icfg = {inputs, 0};
+    const scan_size_t *size;
     struct fw_job_env env;
     unsigned port = 0, v;
     int opt, rc;
@@ -209,13 +232,14 @@ static int sim_cmd_send(int argc, char **argv)
     req.from_name = set.from_name;
     req.subject = set.subject;
     req.file_name = set.file_name;
-    req.type = FW_FILE_JPEG;
+    req.type = set.file_type;
+    req.color = FW_COLOR;
     req.scan.dpi = 300;
     req.scan.width_mm10 = 2100;
     req.scan.height_mm10 = 2970;
-    req.scan.color = HAL_SCAN_COLOR;
     req.scan.pages = 1;
     req.quality = set.jpeg_quality;
+    req.max_attachment = set.max_attachment;
     req.spool_prefix = "j-";
     snprintf(gateway, sizeof(gateway), "%s", set.gateway);
     port = set.port;
@@ -249,28 +273,68 @@ static int sim_cmd_send(int argc, char **argv)
         case OPT_MESSAGE: req.message = optarg; break;
         case OPT_FILE_NAME: req.file_name = optarg; break;
         case OPT_TYPE:
-            if (strcmp(optarg, "jpeg") != 0)
-                return sim_fail(&o, "validate", "--type: only jpeg is available in this build");
+            if (!strcmp(optarg, "jpeg") || !strcmp(optarg, "jpg"))
+                req.type = FW_FILE_JPEG;
+            else if (!strcmp(optarg, "pdf"))
+                req.type = FW_FILE_PDF;
+            else if (!strcmp(optarg, "tiff") || !strcmp(optarg, "tif"))
+                req.type = FW_FILE_TIFF;
+            else if (!strcmp(optarg, "mtiff"))
+                req.type = FW_FILE_MTIFF;
+            else
+                return sim_fail(&o, "validate", "--type: give jpeg, pdf, tiff or mtiff");
+            break;
+        case OPT_INPUT:
+            snprintf(input_list, sizeof(input_list), "%s", optarg);
+            icfg.count = 0;
+            for (char *t = strtok(input_list, ","); t; t = strtok(NULL, ",")) {
+                if (icfg.count >= SIM_INPUT_MAX_FILES)
+                    return sim_fail(&o, "validate", "--input: too many files");
+                inputs[icfg.count++] = t;
+            }
+            break;
+        case OPT_DARKNESS:
+            if (sscanf(optarg, "%d", &req.darkness) != 1 || req.darkness < -3 || req.darkness > 3)
+                return sim_fail(&o, "validate", "--darkness: give -3 to 3");
+            break;
+        case OPT_HALFTONE: req.bw_mode = SCAN_BILEVEL_DIFFUSION; break;
+        case OPT_SIZE:
+            if (!(size = scan_size_by_name(optarg)))
+                return sim_fail(&o, "validate",
+                                "--size: give a4, a5, letter, legal or executive");
+            req.scan.width_mm10 = size->width_mm10;
+            req.scan.height_mm10 = size->height_mm10;
+            break;
+        case OPT_DUPLEX: req.scan.duplex = 1; break;
+        case OPT_FLATBED: req.scan.source = HAL_SCAN_FLATBED; break;
+        case OPT_MAX_ATTACHMENT:
+            if (sim_parse_bytes(optarg, &req.max_attachment) != 0)
+                return sim_fail(&o, "validate", "--max-attachment: give bytes, e.g. 500K or 2M");
             break;
         case OPT_PAGES:
             if (sim_parse_uint(optarg, 1, SCAN_JOB_MAX_PAGES, &req.scan.pages) != 0)
                 return sim_fail(&o, "validate", "--pages: give 1 to 100 sheets");
             break;
         case OPT_DPI:
-            if (sim_parse_uint(optarg, 75, 300, &req.scan.dpi) != 0)
-                return sim_fail(&o, "validate", "--dpi: give 75 to 300");
+            if (sim_parse_uint(optarg, 75, 600, &req.scan.dpi) != 0 ||
+                !strstr(" 75 150 200 300 400 600 ", optarg) || strchr(optarg, ' '))
+                return sim_fail(&o, "validate", "--dpi: give 75, 150, 200, 300, 400 or 600");
             break;
         case OPT_COLOR:
             if (!strcmp(optarg, "color") || !strcmp(optarg, "colour"))
-                req.scan.color = HAL_SCAN_COLOR;
+                req.color = FW_COLOR;
             else if (!strcmp(optarg, "grey") || !strcmp(optarg, "gray"))
-                req.scan.color = HAL_SCAN_GREY;
+                req.color = FW_GREY;
+            else if (!strcmp(optarg, "bw"))
+                req.color = FW_BW;
             else
-                return sim_fail(&o, "validate", "--color: give color or grey");
+                return sim_fail(&o, "validate", "--color: give color, grey or bw");
             break;
         case OPT_QUALITY:
-            if (sim_parse_uint(optarg, 1, 100, &req.quality) != 0)
-                return sim_fail(&o, "validate", "--quality: give 1 to 100");
+            if (!strcmp(optarg, "low") || !strcmp(optarg, "medium") || !strcmp(optarg, "high"))
+                req.quality = optarg[0] == 'l' ? 50 : optarg[0] == 'm' ? 75 : 90;
+            else if (sim_parse_uint(optarg, 1, 100, &req.quality) != 0)
+                return sim_fail(&o, "validate", "--quality: give 1 to 100, low, medium or high");
             break;
         case OPT_GATEWAY:
             snprintf(gateway, sizeof(gateway), "%s", optarg);
@@ -310,15 +374,22 @@ static int sim_cmd_send(int argc, char **argv)
     }
     sim_clock_init(&board.clock);
     sim_rng_init(&board.rng);
-    sim_scanner_init(&board.scanner_ctx, &scfg);
-    sim_scanner_hal(&board.scanner_ctx, &board.scanner);
+    if (icfg.count > 0) {
+        if (sim_input_init(&board.input_ctx, &icfg) != 0)
+            return sim_fail(&o, "validate", "--input: cannot use those files");
+        sim_input_hal(&board.input_ctx, &board.scanner);
+        req.scan.pages = icfg.count;
+    } else {
+        sim_scanner_init(&board.scanner_ctx, &scfg);
+        sim_scanner_hal(&board.scanner_ctx, &board.scanner);
+    }
     if (sim_storage_init(&board.storage_ctx, o.state_dir) != 0) {
         char msg[PATH_MAX + 64];
         snprintf(msg, sizeof(msg), "cannot use the state directory %s", o.state_dir);
         return sim_fail(&o, "setup", msg);
     }
     sim_storage_hal(&board.storage_ctx, &board.storage);
-    if (fw_job_band_buffer_size(&req.scan) > sizeof(board.band))
+    if (fw_job_band_buffer_size(&req) > sizeof(board.band))
         return sim_fail(&o, "validate", "scan settings need a larger band buffer");
 
     if ((rc = sim_net_up(&o)) != 0)
@@ -344,9 +415,13 @@ static int sim_cmd_send(int argc, char **argv)
     fw_job_free(&board.job);
     sim_net_down();
     sim_storage_free(&board.storage_ctx);
+    sim_input_free(&board.input_ctx);
     if (rc != 0)
         return 1;
-    return board.job.msg_result.accepted < board.job.msg.rcpt_count ? 3 : 0;
+    for (unsigned m = 0; m < board.job.mail_count; m++)
+        if (board.job.mails[m].result.accepted < board.job.rcpt_count)
+            return 3;
+    return 0;
 }
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg)
@@ -361,6 +436,24 @@ static int sim_fail(const struct sim_net_opts *o, const char *stage, const char 
     }
     fprintf(stderr, "mfp-sim: %s\n", msg);
     return 1;
+}
+
+/* Bytes with an optional K or M suffix (1024-based). */
+static int sim_parse_bytes(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+
+    if (end == s || v > (1ull << 40))
+        return -1;
+    if (*end == 'K' || *end == 'k')
+        v *= 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        v *= 1024 * 1024, end++;
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -453,13 +546,13 @@ static void sim_net_down(void)
     sim_slirp_close(&board.slirp);
 }
 
-/* Progress on stderr, a line per quarter of each page or of the sending:
+/* Progress on stderr, a line per quarter of each page or of each e-mail:
  * the panel's progress screen. */
 static void sim_progress(void *arg, fw_job_t *job)
 {
     static long last_key = -1;
     const struct sim_net_opts *o = arg;
-    unsigned pct = 0, page = 0;
+    unsigned pct = 0, unit = 0;
     long key;
     char addr[16];
 
@@ -471,22 +564,26 @@ static void sim_progress(void *arg, fw_job_t *job)
         return;
     if (job->phase == FW_JOB_SCANNING) {
         unsigned h = scan_job_page_height(&job->scan);
-        page = scan_job_page_index(&job->scan);
+        unit = scan_job_page_index(&job->scan);
         pct = h ? scan_job_lines_done(&job->scan) * 100u / h : 0;
-    } else if (job->phase == FW_JOB_SENDING && job->msg.size) {
-        uint64_t out = job->session.stats.bytes_out;
-        pct = (unsigned)((out > job->msg.size ? job->msg.size : out) * 100u / job->msg.size);
+    } else if (job->phase == FW_JOB_SENDING && job->mail_count) {
+        const mime_writer_t *w = &job->writer;
+        unit = fw_job_sending_mail(job);
+        pct = w->size ? (unsigned)(w->produced * 100u / w->size) : 0;
     }
-    key = ((long)job->phase * 10000 + page) * 8 + pct / 25;
+    key = ((long)job->phase * 10000 + unit) * 8 + pct / 25;
     if (key == last_key)
         return;
     last_key = key;
     switch (job->phase) {
     case FW_JOB_SCANNING:
-        fprintf(stderr, "scanning page %u of %u: %u%%\n", page + 1, job->req.scan.pages, pct);
+        fprintf(stderr, "scanning page %u of %u: %u%%\n", unit + 1,
+                job->req.scan.pages * (job->req.scan.duplex ? 2 : 1), pct);
         break;
     case FW_JOB_WAIT_NETWORK:
-        fprintf(stderr, "waiting for the network (DHCP)\n");
+        fprintf(stderr, "%u page(s) in %u file(s), %u e-mail(s)%s; waiting for the network\n",
+                scan_job_page_count(&job->scan), job->pack.file_count, job->mail_count,
+                job->requantized ? " (some pages re-encoded smaller to fit)" : "");
         break;
     case FW_JOB_CONNECTING:
         fw_net_addr_str(job->env.net, addr, sizeof(addr));
@@ -494,18 +591,12 @@ static void sim_progress(void *arg, fw_job_t *job)
                 job->req.port);
         break;
     case FW_JOB_SENDING:
-        fprintf(stderr, "sending %llu bytes: %u%%\n", (unsigned long long)job->msg.size, pct);
+        fprintf(stderr, "sending e-mail %u of %u (%llu bytes): %u%%\n", unit + 1,
+                job->mail_count, (unsigned long long)job->msgs[unit].size, pct);
         break;
     default:
         break;
     }
-}
-
-static const char *sim_rcpt_kind(const fw_job_t *job, size_t i)
-{
-    if (i < job->req.to_count)
-        return "to";
-    return i < job->req.to_count + job->req.cc_count ? "cc" : "bcc";
 }
 
 static void sim_json_reply(sim_json_t *j, const smtp_reply_info_t *r)
@@ -533,29 +624,49 @@ static void sim_report_json(const fw_job_t *job)
     }
     sim_json_array(&j, "pages");
     for (unsigned i = 0; i < scan_job_page_count(&job->scan); i++) {
+        const struct scan_job_page *pg = scan_job_page(&job->scan, i);
         sim_json_object(&j, NULL);
-        sim_json_str(&j, "file", job->file_names[i]);
-        sim_json_int(&j, "bytes", scan_job_page(&job->scan, i)->size);
-        sim_json_str(&j, "spool", scan_job_page(&job->scan, i)->name);
+        sim_json_str(&j, "kind", pg->kind == SCAN_PAGE_G4 ? "g4" : "jpeg");
+        sim_json_int(&j, "width", pg->width);
+        sim_json_int(&j, "height", pg->height);
+        sim_json_int(&j, "bytes", pg->size);
+        sim_json_str(&j, "spool", pg->name);
+        sim_json_close(&j);
+    }
+    sim_json_close(&j);
+    sim_json_array(&j, "files");
+    for (unsigned i = 0; i < job->pack.file_count && job->mail_count; i++) {
+        sim_json_object(&j, NULL);
+        sim_json_str(&j, "name", job->files[i].name);
+        sim_json_int(&j, "bytes", job->files[i].size);
+        sim_json_int(&j, "first_page", job->files[i].first_page + 1);
+        sim_json_int(&j, "pages", job->files[i].page_count);
         sim_json_close(&j);
     }
     sim_json_close(&j);
     sim_json_array(&j, "messages");
-    if (job->msg.size) {
+    for (unsigned m = 0; m < job->mail_count; m++) {
+        const struct fw_job_mail *mail = &job->mails[m];
         sim_json_object(&j, NULL);
-        sim_json_str(&j, "message_id", job->message_id);
-        sim_json_int(&j, "bytes", (long long)job->msg.size);
-        sim_json_bool(&j, "accepted", job->msg_result.status == SMTP_MSG_SENT);
+        sim_json_str(&j, "message_id", mail->message_id);
+        sim_json_str(&j, "subject", mail->subject);
+        sim_json_int(&j, "bytes", (long long)job->msgs[m].size);
+        sim_json_array(&j, "files");
+        for (unsigned k = 0; k < job->pack.mails[m].file_count; k++)
+            sim_json_str(&j, NULL, job->files[job->pack.mails[m].first_file + k].name);
+        sim_json_close(&j);
+        sim_json_bool(&j, "accepted", mail->result.status == SMTP_MSG_SENT);
         sim_json_object(&j, "reply");
-        sim_json_reply(&j, &job->msg_result.reply);
+        sim_json_reply(&j, mail->result.status == SMTP_MSG_FAILED ? &mail->result.fail.reply
+                                                                  : &mail->result.reply);
         sim_json_close(&j);
         sim_json_array(&j, "recipients");
-        for (size_t i = 0; i < job->msg.rcpt_count; i++) {
+        for (size_t i = 0; i < job->rcpt_count; i++) {
             sim_json_object(&j, NULL);
             sim_json_str(&j, "address", job->rcpts[i]);
-            sim_json_str(&j, "kind", sim_rcpt_kind(job, i));
-            sim_json_bool(&j, "accepted", job->rcpt_results[i].accepted);
-            sim_json_reply(&j, &job->rcpt_results[i].reply);
+            sim_json_str(&j, "kind", fw_job_rcpt_kind(job, i));
+            sim_json_bool(&j, "accepted", mail->rcpt_results[i].accepted);
+            sim_json_reply(&j, &mail->rcpt_results[i].reply);
             sim_json_close(&j);
         }
         sim_json_close(&j);
@@ -570,6 +681,7 @@ static void sim_report_json(const fw_job_t *job)
     sim_json_int(&j, "wire_bytes_in", (long long)job->env.net->bytes_in);
     sim_json_int(&j, "frames_out", job->env.net->frames_out);
     sim_json_int(&j, "frames_in", job->env.net->frames_in);
+    sim_json_int(&j, "pages_reencoded", job->requantized);
     sim_json_close(&j);
     sim_json_end(&j);
 }
@@ -580,21 +692,33 @@ static void sim_report(const struct sim_net_opts *o, const fw_job_t *job)
         sim_report_json(job);
         return;
     }
-    if (job->phase == FW_JOB_DONE) {
-        printf("sent: %s, %llu bytes, %u page(s)\n", job->message_id,
-               (unsigned long long)job->msg.size, scan_job_page_count(&job->scan));
-        printf("gateway: %d %s %s\n", job->msg_result.reply.code, job->msg_result.reply.enhanced,
-               job->msg_result.reply.text);
-    } else {
+    if (job->phase == FW_JOB_DONE)
+        printf("sent: %u page(s) in %u e-mail(s)\n", scan_job_page_count(&job->scan),
+               job->mail_count);
+    else
         printf("FAILED at %s: %s\n", job->stage ? job->stage : "?", job->error);
-    }
-    for (size_t i = 0; i < job->msg.rcpt_count; i++) {
-        const smtp_rcpt_result_t *r = &job->rcpt_results[i];
-        printf("  %-3s %s: %s", sim_rcpt_kind(job, i), job->rcpts[i],
-               r->accepted ? "accepted" : r->reply.code ? "REJECTED" : "not sent");
-        if (r->reply.code && !r->accepted)
-            printf(" (%d %s %s)", r->reply.code, r->reply.enhanced, r->reply.text);
-        printf("\n");
+    for (unsigned m = 0; m < job->mail_count; m++) {
+        const struct fw_job_mail *mail = &job->mails[m];
+        const smtp_reply_info_t *r = mail->result.status == SMTP_MSG_FAILED
+                                         ? &mail->result.fail.reply : &mail->result.reply;
+        printf("e-mail %u/%u %s \"%s\", %llu bytes:", m + 1, job->mail_count, mail->message_id,
+               mail->subject, (unsigned long long)job->msgs[m].size);
+        for (unsigned k = 0; k < job->pack.mails[m].file_count; k++) {
+            const struct fw_job_file *f = &job->files[job->pack.mails[m].first_file + k];
+            printf(" %s (%u bytes)", f->name, f->size);
+        }
+        printf("\n  gateway: %s%s%d %s %s\n",
+               mail->result.status == SMTP_MSG_SENT ? "accepted, " : "",
+               mail->result.status == SMTP_MSG_FAILED ? "NOT SENT, " : "", r->code, r->enhanced,
+               r->text);
+        for (size_t i = 0; i < job->rcpt_count; i++) {
+            const smtp_rcpt_result_t *rr = &mail->rcpt_results[i];
+            printf("  %-3s %s: %s", fw_job_rcpt_kind(job, i), job->rcpts[i],
+                   rr->accepted ? "accepted" : rr->reply.code ? "REJECTED" : "not sent");
+            if (rr->reply.code && !rr->accepted)
+                printf(" (%d %s %s)", rr->reply.code, rr->reply.enhanced, rr->reply.text);
+            printf("\n");
+        }
     }
     printf("flights: %u, smtp bytes out: %llu, wire bytes out: %llu\n",
            job->session.stats.flights, (unsigned long long)job->session.stats.bytes_out,

@@ -11,7 +11,7 @@ mkdir -p "$OUT"
 
 echo "== mfp-sim send: one A4 colour page, 300 dpi, JPEG, to alice@example.test"
 if ! build/mfp-sim send --from scanner@example.test --from-name "MFP 3rd floor" \
-        --to alice@example.test --subject "$SUBJ" --message "Scanned on the simulated MFP." \
+        --to alice@example.test --subject "$SUBJ" --message "Scanned on the simulated MFP." --type jpeg \
         --state "$OUT/state" --keep-spool --pcap "$OUT/job.pcap"; then
     echo "make run: the job failed (see above)" >&2
     exit 1

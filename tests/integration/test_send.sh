@@ -11,7 +11,7 @@ RUN=$(date +%s)-$$
 SUBJ="integration one page $RUN"
 "$SIM" send --json --state "$STATE" --keep-spool --from scanner@example.test \
     --from-name "Scanner 3rd floor" --to alice@example.test --cc bob@example.test \
-    --bcc carol@example.test --subject "$SUBJ" --message "Your scan" --pages 1 \
+    --bcc carol@example.test --subject "$SUBJ" --message "Your scan" --pages 1 --type jpeg \
     >"$T_TMP/send1.json" 2>"$T_TMP/send1.err"
 rc=$?
 check "mfp-sim send exits 0 when the gateway accepts (rc=$rc: $(cat "$T_TMP/send1.err" | tail -2))" [ $rc -eq 0 ]
@@ -34,15 +34,15 @@ check "djpeg decodes it to 2480x3508 (got '$dims')" [ "$dims" = "2480 3508" ]
 
 # 2. Three pages: three attachments, human output with progress.
 SUBJ="integration three pages $RUN"
-"$SIM" send --state "$STATE" --to dave@example.test --subject "$SUBJ" --pages 3 \
+"$SIM" send --state "$STATE" --to dave@example.test --subject "$SUBJ" --pages 3 --type jpeg \
     >"$T_TMP/send3.out" 2>"$T_TMP/send3.err"
 check "a three-page job exits 0" [ $? -eq 0 ]
 check "progress is shown while scanning" grep -q 'scanning page 3 of 3' "$T_TMP/send3.err"
 sh sim/lab/wait-mail dave 1 15
 /usr/bin/python3 tests/integration/check_mail.py "$LAB_MAIL_DIR/dave" "$SUBJ" "$T_TMP/att3" \
     >"$T_TMP/att3.txt"
-check "three pages arrive as scan_1.jpg .. scan_3.jpg" \
-    [ "$(cut -d' ' -f1 "$T_TMP/att3.txt" | tr '\n' ' ')" = "scan_1.jpg scan_2.jpg scan_3.jpg " ]
+check "three pages arrive as scan.jpg, scan_2.jpg, scan_3.jpg" \
+    [ "$(cut -d' ' -f1 "$T_TMP/att3.txt" | tr '\n' ' ')" = "scan.jpg scan_2.jpg scan_3.jpg " ]
 
 # 3. One recipient refused by the gateway, the other still served.
 SUBJ="integration partial $RUN"

@@ -67,9 +67,10 @@ static int teardown(void **state)
     return 0;
 }
 
-static void run_until_not_scanning(struct fixture *f)
+static void run_until_waiting(struct fixture *f)
 {
-    for (int i = 0; i < 10000 && f->job.phase == FW_JOB_SCANNING; i++)
+    for (int i = 0; i < 10000 && (f->job.phase == FW_JOB_SCANNING ||
+                                  f->job.phase == FW_JOB_PACKING); i++)
         fw_job_step(&f->job);
 }
 
@@ -133,17 +134,53 @@ static void test_file_name_with_a_path_is_refused(void **state)
     assert_string_equal(f->job.field, "File name");
 }
 
-static void test_pages_become_attachments_with_exact_size(void **state)
+
+static void test_jpeg_pages_become_one_file_each_with_exact_size(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
-    run_until_not_scanning(f);
+    run_until_waiting(f);
     assert_int_equal(f->job.phase, FW_JOB_WAIT_NETWORK);
-    assert_int_equal(f->job.mime.attachment_count, 2);
-    assert_string_equal(f->job.file_names[0], "scan_1.jpg");
-    assert_string_equal(f->job.file_names[1], "scan_2.jpg");
-    assert_true(f->job.msg.size > f->job.attachments[0].size + f->job.attachments[1].size);
-    assert_int_equal(f->job.msg.rcpt_count, 1);
+    assert_int_equal(f->job.mail_count, 1);
+    assert_int_equal(f->job.pack.file_count, 2);
+    assert_string_equal(f->job.files[0].name, "scan.jpg");
+    assert_string_equal(f->job.files[1].name, "scan_2.jpg");
+    assert_true(f->job.msgs[0].size > (uint64_t)f->job.files[0].size + f->job.files[1].size);
+    assert_int_equal(f->job.msgs[0].rcpt_count, 1);
+    assert_string_equal(f->job.mails[0].subject, "Scan");
+}
+
+static void test_pdf_over_the_attachment_limit_is_split_with_numbered_subjects(void **state)
+{
+    struct fixture *f = *state;
+    f->req.type = FW_FILE_PDF;
+    f->req.scan.pages = 1;
+    assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
+    run_until_waiting(f);
+    assert_int_equal(f->job.phase, FW_JOB_WAIT_NETWORK);
+    /* A limit just above a one-page PDF: one page per e-mail. */
+    f->req.max_attachment = f->job.files[0].size + 100;
+    f->req.scan.pages = 3;
+    fw_job_free(&f->job);
+    fake_storage_free(&f->storage_ctx);
+    fake_storage_init(&f->storage_ctx);
+    assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
+    run_until_waiting(f);
+    assert_int_equal(f->job.phase, FW_JOB_WAIT_NETWORK);
+    assert_int_equal(f->job.mail_count, 3);
+    assert_string_equal(f->job.files[2].name, "scan_3.pdf");
+    assert_string_equal(f->job.mails[0].subject, "Scan (1/3)");
+    assert_string_equal(f->job.mails[2].subject, "Scan (3/3)");
+    for (unsigned i = 0; i < 3; i++)
+        assert_true(f->job.files[i].size <= f->req.max_attachment);
+}
+
+static void test_black_and_white_jpeg_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    f->req.color = FW_BW;
+    assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), FW_JOB_ERR_FIELD);
+    assert_string_equal(f->job.field, "File type");
 }
 
 static void test_paper_jam_fails_with_the_page_number(void **state)
@@ -152,7 +189,7 @@ static void test_paper_jam_fails_with_the_page_number(void **state)
     struct fake_scanner_cfg sc = {.width = 64, .height = 40, .jam_at_page = 2};
     fake_scanner_init(&f->scanner_ctx, &sc);
     assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
-    run_until_not_scanning(f);
+    run_until_waiting(f);
     assert_int_equal(f->job.phase, FW_JOB_FAILED);
     assert_string_equal(f->job.stage, "scan");
     assert_non_null(strstr(f->job.error, "page 2"));
@@ -163,7 +200,7 @@ static void test_no_dhcp_lease_fails_after_the_timeout(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
-    run_until_not_scanning(f);
+    run_until_waiting(f);
     assert_int_equal(f->job.phase, FW_JOB_WAIT_NETWORK);
     f->clock_ctx.now_ms += FW_JOB_NET_TIMEOUT_MS - 1;
     fw_job_step(&f->job);
@@ -178,7 +215,7 @@ static void test_free_removes_the_spooled_pages(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
-    run_until_not_scanning(f);
+    run_until_waiting(f);
     assert_true(fake_storage_count(&f->storage_ctx) > 0);
     fw_job_free(&f->job);
     assert_int_equal(fake_storage_count(&f->storage_ctx), 0);
@@ -196,8 +233,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_recipient_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_gateway_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_name_with_a_path_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pages_become_attachments_with_exact_size, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_jpeg_pages_become_one_file_each_with_exact_size,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pdf_over_the_attachment_limit_is_split_with_numbered_subjects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_black_and_white_jpeg_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paper_jam_fails_with_the_page_number, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_dhcp_lease_fails_after_the_timeout, setup,
                                         teardown),
