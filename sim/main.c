@@ -410,6 +410,12 @@ static int sim_cmd_send(int argc, char **argv)
     signal(SIGINT, sim_on_signal);
     signal(SIGTERM, sim_on_signal);
     rc = fw_loop_run_job(&board.net, &board.job, sim_progress, &o);
+    /* The simulator's own words on a bad input file, after the firmware's. */
+    if (icfg.count > 0 && sim_input_error(&board.input_ctx)[0]) {
+        size_t len = strlen(board.job.error);
+        snprintf(board.job.error + len, sizeof(board.job.error) - len, " Input: %s",
+                 sim_input_error(&board.input_ctx));
+    }
     fw_loop_run_for(&board.net, 50); /* let the last segments and the FIN go out */
     sim_report(&o, &board.job);
     fw_job_free(&board.job);

@@ -163,6 +163,7 @@ dhcp udp 0.0.0.0 67
 smtp tcp $LAB_GW $LAB_SMTP_PORT
 submission tcp $LAB_GW $LAB_SUBMISSION_PORT
 refuse tcp $LAB_GW $LAB_REFUSE_PORT
+small tcp $LAB_GW $LAB_SMALL_PORT
 EOF
 }
 
