@@ -88,6 +88,8 @@ int fw_job_step(fw_job_t *job)
                         scan_job_error_page_index(&job->scan) + 1, rc,
                         rc == SCAN_JOB_ERR_JAM ? "clear the paper jam and press Start again."
                         : rc == SCAN_JOB_ERR_COVER_OPEN ? "close the cover and press Start again."
+                        : rc == SCAN_JOB_ERR_STALLED ? "the feed stalled: open the feeder, remove "
+                                                       "the sheet and press Start again."
                         : rc == SCAN_JOB_ERR_STORAGE_FULL ? "the memory is full: scan fewer pages."
                         : "check the scanner and the originals, then press Start again.");
             return 0;

@@ -125,6 +125,8 @@ static const char sim_send_usage[] =
     "                         mail.example.test:25)\n"
     "  --ehlo NAME            EHLO name (default: the device's address literal)\n"
     "  --jam-at N             simulator fault: paper jam when feeding sheet N\n"
+    "  --cover-open-at N      simulator fault: the cover is open when feeding sheet N\n"
+    "  --stall-at N           simulator fault: the feed stalls halfway through sheet N\n"
     "  --keep-spool           keep the spooled pages in the state directory after the job\n"
     "\n"
     "Exit status: 0 when the gateway accepted the message for every recipient; 3 when it\n"
@@ -137,7 +139,7 @@ enum {
     OPT_JSON, OPT_FROM, OPT_FROM_NAME, OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_MESSAGE,
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
-    OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_HELP
+    OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -157,7 +159,9 @@ static const struct option sim_send_options[] = {
     {"input", required_argument, 0, OPT_INPUT}, {"darkness", required_argument, 0, OPT_DARKNESS},
     {"halftone", no_argument, 0, OPT_HALFTONE}, {"size", required_argument, 0, OPT_SIZE},
     {"duplex", no_argument, 0, OPT_DUPLEX}, {"flatbed", no_argument, 0, OPT_FLATBED},
-    {"max-attachment", required_argument, 0, OPT_MAX_ATTACHMENT}, {"help", no_argument, 0, OPT_HELP},
+    {"max-attachment", required_argument, 0, OPT_MAX_ATTACHMENT},
+    {"cover-open-at", required_argument, 0, OPT_COVER_AT},
+    {"stall-at", required_argument, 0, OPT_STALL_AT}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
@@ -348,9 +352,17 @@ static int sim_cmd_send(int argc, char **argv)
             break;
         case OPT_EHLO: req.ehlo_domain = optarg; break;
         case OPT_JAM_AT:
+        case OPT_COVER_AT:
+        case OPT_STALL_AT:
             if (sim_parse_uint(optarg, 1, 10000, &v) != 0)
-                return sim_fail(&o, "validate", "--jam-at: give a sheet number");
-            scfg.jam_at_page = v;
+                return sim_fail(&o, "validate", "--jam-at, --cover-open-at, --stall-at: give a "
+                                                "sheet number");
+            if (opt == OPT_JAM_AT)
+                scfg.jam_at_page = v;
+            else if (opt == OPT_COVER_AT)
+                scfg.cover_open_at_page = v;
+            else
+                scfg.stall_at_page = v, scfg.stall_at_line = 1000;
             break;
         case OPT_KEEP_SPOOL: req.keep_spool = 1; break;
         case OPT_HELP: case 'h': fputs(sim_send_usage, stdout); return 0;
@@ -566,8 +578,6 @@ static void sim_progress(void *arg, fw_job_t *job)
         sim_stop_requested = 0;
         fw_job_cancel(job);
     }
-    if (o->json)
-        return;
     if (job->phase == FW_JOB_SCANNING) {
         unsigned h = scan_job_page_height(&job->scan);
         unit = scan_job_page_index(&job->scan);
@@ -581,6 +591,20 @@ static void sim_progress(void *arg, fw_job_t *job)
     if (key == last_key)
         return;
     last_key = key;
+    if (o->json) { /* events on stderr, one JSON object a line; the result goes to stdout */
+        sim_json_t j;
+        sim_json_begin(&j, stderr);
+        sim_json_str(&j, "event", fw_job_phase_name(job->phase));
+        if (job->phase == FW_JOB_SCANNING || job->phase == FW_JOB_SENDING) {
+            sim_json_int(&j, job->phase == FW_JOB_SCANNING ? "page" : "email", unit + 1);
+            sim_json_int(&j, "of", job->phase == FW_JOB_SCANNING
+                                       ? job->req.scan.pages * (job->req.scan.duplex ? 2 : 1)
+                                       : job->mail_count);
+            sim_json_int(&j, "percent", pct);
+        }
+        sim_json_end(&j);
+        return;
+    }
     switch (job->phase) {
     case FW_JOB_SCANNING:
         fprintf(stderr, "scanning page %u of %u: %u%%\n", unit + 1,

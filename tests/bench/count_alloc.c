@@ -12,14 +12,18 @@
 extern void *__libc_malloc(size_t n);
 extern void __libc_free(void *p);
 
-/* Every block carries its size and the address __libc_malloc returned. */
+/* Every block carries its size and the address __libc_malloc returned.
+ * A block allocated while counting is set apart carries COUNT_ALLOC_APART in
+ * its size and is never counted, neither when allocated nor when freed. */
 struct count_alloc_hdr {
     size_t size;
     void *base;
 };
 #define COUNT_ALLOC_HDR 16
+#define COUNT_ALLOC_APART ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
 static size_t count_current, count_peak, count_calls;
+static int count_apart;
 
 static void *count_alloc(size_t n, size_t align)
 {
@@ -27,7 +31,7 @@ static void *count_alloc(size_t n, size_t align)
     uint8_t *base, *p;
     struct count_alloc_hdr *h;
 
-    if (n > SIZE_MAX - extra)
+    if (n > SIZE_MAX - extra || n >= COUNT_ALLOC_APART)
         return NULL;
     base = __libc_malloc(n + extra);
     if (!base)
@@ -36,8 +40,10 @@ static void *count_alloc(size_t n, size_t align)
     if (align > COUNT_ALLOC_HDR)
         p = (uint8_t *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
     h = (struct count_alloc_hdr *)(p - sizeof(*h));
-    h->size = n;
+    h->size = n | (count_apart ? COUNT_ALLOC_APART : 0);
     h->base = base;
+    if (count_apart)
+        return p;
     count_current += n;
     count_calls++;
     if (count_current > count_peak)
@@ -50,13 +56,16 @@ static struct count_alloc_hdr *count_hdr(void *p)
     return (struct count_alloc_hdr *)((uint8_t *)p - sizeof(struct count_alloc_hdr));
 }
 
+static size_t count_size(void *p) { return count_hdr(p)->size & ~COUNT_ALLOC_APART; }
+
 void *malloc(size_t n) { return count_alloc(n, 0); }
 
 void free(void *p)
 {
     if (!p)
         return;
-    count_current -= count_hdr(p)->size;
+    if (!(count_hdr(p)->size & COUNT_ALLOC_APART))
+        count_current -= count_hdr(p)->size;
     __libc_free(count_hdr(p)->base);
 }
 
@@ -83,7 +92,7 @@ void *realloc(void *p, size_t n)
     q = malloc(n);
     if (!q)
         return NULL;
-    memcpy(q, p, count_hdr(p)->size < n ? count_hdr(p)->size : n);
+    memcpy(q, p, count_size(p) < n ? count_size(p) : n);
     free(p);
     return q;
 }
@@ -99,7 +108,7 @@ int posix_memalign(void **out, size_t align, size_t n)
 
 void *aligned_alloc(size_t align, size_t n) { return count_alloc(n, align); }
 void *memalign(size_t align, size_t n) { return count_alloc(n, align); }
-size_t malloc_usable_size(void *p) { return p ? count_hdr(p)->size : 0; }
+size_t malloc_usable_size(void *p) { return p ? count_size(p) : 0; }
 
 /* Obsolete, but glibc's manual asks a replacement allocator for them too. */
 void *valloc(size_t n) { return count_alloc(n, (size_t)sysconf(_SC_PAGESIZE)); }
@@ -119,3 +128,5 @@ void count_alloc_reset_peak(void)
     count_peak = count_current;
     count_calls = 0;
 }
+
+void count_alloc_set_apart(int on) { count_apart = on; }

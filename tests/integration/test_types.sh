@@ -162,4 +162,11 @@ check "the message names the page, its size and the limit" \
 sleep 1
 check "nothing was sent" [ "$(find "$LAB_MAIL_DIR/alice/new" -type f | wc -l)" -eq "$before" ]
 
+# 10. Scanner faults: a clear message on the panel, nothing sent.
+"$SIM" send --state "$STATE" --to frank@example.test --pages 3 --jam-at 2 >"$T_TMP/jam.out" 2>&1
+check "a paper jam at sheet 2 fails the job with what to do" \
+    grep -q 'FAILED at scan: Scanning stopped at page 2.*clear the paper jam' "$T_TMP/jam.out"
+"$SIM" send --state "$STATE" --to frank@example.test --stall-at 1 >"$T_TMP/stall.out" 2>&1
+check "a stalled feed fails the job with what to do" grep -q 'the feed stalled' "$T_TMP/stall.out"
+
 finish
