@@ -15,6 +15,10 @@
 #include "scan_job.h"
 #include "sim_scanner.h"
 
+#include <math.h>
+#include <tiffio.h>
+#include <unistd.h>
+
 static const struct hal_scan_params a4_colour_300 = {300, 2100, 2970, HAL_SCAN_COLOR, 1, HAL_SCAN_ADF, 0};
 
 struct env {
@@ -201,6 +205,90 @@ static void test_a4_colour_page_from_the_sim_scanner_decodes_to_2480x3508_rgb_at
     assert_int_equal(spool_page_read(&pg, 1000, buf, sizeof(buf)), sizeof(buf));
     assert_memory_equal(buf, blob + 1000, sizeof(buf));
     spool_page_close(&pg);
+}
+
+/* PSNR of the decoded page against the raster the scanner drew. The floor,
+ * 30 dB at quality 80, is where JPEG artefacts stay invisible on office
+ * documents at reading distance; the test chart measures 40.7 dB. */
+static void test_colour_page_decodes_above_30_db_psnr(void **state)
+{
+    static struct sim_scanner_doc doc;
+    struct env *e = *state;
+    struct jpeg_probe d;
+    struct hal_scan_page page = {2480, 3508, 3, 0, 0};
+    uint8_t *line = malloc(2480 * 3);
+    double se = 0, psnr;
+
+    use_sim(e, NULL);
+    start_job(e, &a4_colour_300, 16, NULL);
+    assert_int_equal(run_job(e, NULL), SCAN_JOB_DONE);
+    decode_blob(e, "p0001.jpg", &d);
+    sim_scanner_layout(&doc, &page, 300);
+    for (unsigned y = 0; y < 3508; y++) {
+        const uint8_t *row = d.px + (size_t)y * 2480 * 3;
+        sim_scanner_draw_line(&doc, y, line);
+        for (unsigned x = 0; x < 2480 * 3; x++)
+            se += (double)(row[x] - line[x]) * (row[x] - line[x]);
+    }
+    psnr = 10 * log10(255.0 * 255.0 / (se / (2480.0 * 3508 * 3)));
+    print_message("PSNR %.2f dB\n", psnr);
+    assert_true(psnr >= 30.0);
+    free(d.px);
+    free(line);
+}
+
+/* Black and white: the G4 page decodes bit-exact to the bilevel raster that
+ * the threshold makes of what the scanner drew. */
+static void test_black_and_white_page_is_g4_and_decodes_bit_exact(void **state)
+{
+    static struct sim_scanner_doc doc;
+    struct env *e = *state;
+    struct hal_scan_params p = {200, 2100, 2970, HAL_SCAN_GREY, 1, HAL_SCAN_ADF, 0};
+    struct hal_scan_page page = {1654, 2339, 1, 0, 0};
+    const struct scan_job_page *pg;
+    size_t len = 0, row_bytes = (1654 + 7) / 8;
+    const uint8_t *blob;
+    uint8_t grey[1654], want[(1654 + 7) / 8], got[(1654 + 7) / 8];
+    struct scan_bilevel bl;
+    struct scan_bilevel_cfg bc = {1654, SCAN_BILEVEL_THRESHOLD, 0, 0, NULL, 0};
+    char path[] = "/tmp/test_scan_job_g4.XXXXXX";
+    int fd;
+    TIFF *tif;
+
+    use_sim(e, NULL);
+    memset(&e->cfg, 0, sizeof(e->cfg));
+    e->cfg = (struct scan_job_cfg){.scanner = &e->scanner, .storage = &e->st, .params = p,
+                                   .band_lines = 16, .bilevel = 1};
+    e->cfg.band_buf_size = scan_job_band_buffer_size(&p, 16, 1);
+    free(e->band);
+    e->band = malloc(e->cfg.band_buf_size);
+    e->cfg.band_buf = e->band;
+    assert_int_equal(scan_job_init(&e->job, &e->cfg), 0);
+    assert_int_equal(run_job(e, NULL), SCAN_JOB_DONE);
+    pg = scan_job_page(&e->job, 0);
+    assert_int_equal(pg->kind, SCAN_PAGE_G4);
+    assert_string_equal(pg->name, "p0001.tif");
+    assert_int_equal(pg->strip_off, 8);
+    blob = fake_storage_blob(&e->fs, pg->name, &len);
+    assert_int_equal(len, pg->size);
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, blob, len), (ssize_t)len);
+    close(fd);
+    tif = TIFFOpen(path, "r");
+    assert_non_null(tif);
+    sim_scanner_layout(&doc, &page, 200);
+    assert_int_equal(scan_bilevel_init(&bl, &bc), 0);
+    for (unsigned y = 0; y < 2339; y++) {
+        sim_scanner_draw_line(&doc, y, grey);
+        scan_bilevel_convert(&bl, grey, 1, want);
+        assert_int_equal(TIFFReadScanline(tif, got, y, 0), 1);
+        got[row_bytes - 1] &= (uint8_t)(0xff << (8 - 1654 % 8)); /* padding bits */
+        assert_memory_equal(got, want, row_bytes);
+    }
+    TIFFClose(tif);
+    unlink(path);
 }
 
 static void test_grey_page_has_one_component(void **state)
@@ -518,6 +606,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_band_buffer_is_one_band_of_lines),
         cmocka_unit_test_setup_teardown(test_a4_colour_page_from_the_sim_scanner_decodes_to_2480x3508_rgb_at_300_dpi, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_colour_page_decodes_above_30_db_psnr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_black_and_white_page_is_g4_and_decodes_bit_exact,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_grey_page_has_one_component, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pages_differ_and_carry_their_number_in_the_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_same_job_twice_gives_the_same_bytes, setup, teardown),
