@@ -404,9 +404,11 @@ static int fw_job_shrink_page(fw_job_t *job)
         return fw_job_fail(job, "pack",
                            "Page %u is %llu bytes, and still %lu bytes at the lowest quality (%u); "
                            "%s is %llu bytes: raise the limit, or scan at a lower resolution or "
-                           "in greyscale.", tb->page + 1, (unsigned long long)tb->page_size,
+                           "in %s.", tb->page + 1, (unsigned long long)tb->page_size,
                            (unsigned long)(out.size + wrapper), out.quality, limit_name,
-                           (unsigned long long)tb->limit);
+                           (unsigned long long)tb->limit,
+                           job->req.color == FW_COLOR ? "greyscale or black and white"
+                                                      : "black and white");
     if (rc != 0)
         return fw_job_fail(job, "pack", "Cannot re-encode page %u smaller (error %d).",
                            tb->page + 1, rc);
