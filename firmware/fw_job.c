@@ -11,8 +11,10 @@ static int fw_job_validate(fw_job_t *job);
 static int fw_job_check_rcpts(fw_job_t *job, const char *const *list, size_t n, const char *field);
 static int fw_job_check_file_name(const char *name);
 static void fw_job_describe_pages(fw_job_t *job);
-static int fw_job_pack(fw_job_t *job, uint64_t size_max);
-static int fw_job_shrink_page(fw_job_t *job);
+static int fw_job_pack(fw_job_t *job);
+static int fw_job_shrink_start(fw_job_t *job);
+static int fw_job_shrink_step(fw_job_t *job);
+static const char *fw_job_limit_name(const struct packer_too_big *tb);
 static int fw_job_build(fw_job_t *job);
 static void fw_job_mime_base(const fw_job_t *job, mime_message_t *m);
 static uint64_t fw_job_file_size(void *arg, unsigned first_page, unsigned count);
@@ -98,10 +100,13 @@ int fw_job_step(fw_job_t *job)
             fw_job_fail(job, "scan", "No page was scanned: load the originals and press Start.");
             return 0;
         }
+        for (unsigned i = 0; i < scan_job_page_count(&job->scan); i++)
+            job->page_quality[i] = job->req.quality ? job->req.quality
+                                                    : SCAN_JPEG_QUALITY_DEFAULT;
         fw_job_set_phase(job, FW_JOB_PACKING);
         return 1;
     case FW_JOB_PACKING:
-        if (fw_job_pack(job, 0) == 0)
+        if (fw_job_pack(job) == 0)
             fw_job_set_phase(job, FW_JOB_WAIT_NETWORK);
         return 1;
     case FW_JOB_WAIT_NETWORK:
@@ -150,6 +155,8 @@ void fw_job_free(fw_job_t *job)
     smtp_session_free(&job->session);
     mime_writer_free(&job->writer);
     fw_job_close_readers(job);
+    if (job->shrinking)
+        scan_requant_job_abort(&job->shrink);
     for (unsigned i = 0; i < scan_job_page_count(&job->scan) && !job->req.keep_spool; i++)
         spool_page_remove(job->env.storage, scan_job_page(&job->scan, i)->name);
     scan_job_free(&job->scan);
@@ -339,33 +346,31 @@ static void fw_job_describe_pages(fw_job_t *job)
 }
 
 /* Groups the pages into files and e-mails within the administrator's
- * attachment limit and the gateway's SIZE; a JPEG page too big on its own is
- * re-encoded at lower quality until it fits, else the job fails here, before
- * anything is sent. */
-static int fw_job_pack(fw_job_t *job, uint64_t size_max)
+ * attachment limit and the gateway's SIZE (job->size_max). A JPEG page too
+ * big on its own is re-encoded at lower quality, a band per call, until it
+ * fits; else the job fails here, before anything is sent.
+ * Returns 0 (packed), FW_JOB_AGAIN (a page is being re-encoded: call again)
+ * or a failure (the job has failed). */
+static int fw_job_pack(fw_job_t *job)
 {
     struct packer_cfg cfg = {0};
     int rc;
 
-    job->size_max = size_max;
-    for (;;) {
-        fw_job_describe_pages(job);
-        cfg.type = fw_job_packer_type(job->req.type);
-        cfg.pages = scan_job_page_count(&job->scan);
-        cfg.attach_max = job->req.max_attachment;
-        cfg.size_max = size_max;
-        cfg.file_size = fw_job_file_size;
-        cfg.message_size = fw_job_message_size;
-        cfg.arg = job;
-        rc = packer_pack(&cfg, &job->pack);
-        if (rc == 0)
-            break;
-        if (rc != PACKER_ERR_PAGE_TOO_BIG)
-            return fw_job_fail(job, "pack", "Cannot divide the pages into e-mails (error %d).",
-                               rc);
-        if ((rc = fw_job_shrink_page(job)) != 0)
-            return rc;
-    }
+    if (job->shrinking && (rc = fw_job_shrink_step(job)) != 0)
+        return rc;
+    fw_job_describe_pages(job);
+    cfg.type = fw_job_packer_type(job->req.type);
+    cfg.pages = scan_job_page_count(&job->scan);
+    cfg.attach_max = job->req.max_attachment;
+    cfg.size_max = job->size_max;
+    cfg.file_size = fw_job_file_size;
+    cfg.message_size = fw_job_message_size;
+    cfg.arg = job;
+    rc = packer_pack(&cfg, &job->pack);
+    if (rc == PACKER_ERR_PAGE_TOO_BIG)
+        return fw_job_shrink_start(job);
+    if (rc != 0)
+        return fw_job_fail(job, "pack", "Cannot divide the pages into e-mails (error %d).", rc);
     if (job->pack.mail_count > FW_JOB_MAIL_MAX)
         return fw_job_fail(job, "pack",
                            "The scan needs %u e-mails, more than the %d one job may send: raise the "
@@ -374,50 +379,70 @@ static int fw_job_pack(fw_job_t *job, uint64_t size_max)
     return fw_job_build(job);
 }
 
-/* Re-encodes the page the packer named at a lower JPEG quality. */
-static int fw_job_shrink_page(fw_job_t *job)
+/* Starts re-encoding the page the packer named at the next lower quality. */
+static int fw_job_shrink_start(fw_job_t *job)
 {
     const struct packer_too_big *tb = &job->pack.too_big;
     struct scan_job_page *pg = &job->scan.pages[tb->page];
-    const char *limit_name = tb->which == PACKER_LIMIT_MESSAGE ? "the gateway's message size limit"
-                                                              : "the maximum attachment size";
-    uint64_t wrapper = tb->page_size - pg->size;
-    struct scan_requant_outcome out = {0};
-    char dst[HAL_STORAGE_NAME_MAX + 1];
-    unsigned quality = job->req.quality ? job->req.quality : SCAN_JPEG_QUALITY_DEFAULT;
-    int rc;
+    const char *prefix = job->req.spool_prefix ? job->req.spool_prefix : "";
+    unsigned quality = scan_requant_next_quality(job->page_quality[tb->page]);
 
-    if (pg->kind != SCAN_PAGE_JPEG || tb->limit <= wrapper)
+    job->shrink_page = *tb;
+    job->shrink_wrapper = tb->page_size - pg->size;
+    if (pg->kind != SCAN_PAGE_JPEG || tb->limit <= job->shrink_wrapper || quality == 0)
         return fw_job_fail(job, "pack",
                            "Page %u is %llu bytes, over %s of %llu bytes: raise the limit, or scan "
                            "it at a lower resolution.", tb->page + 1,
-                           (unsigned long long)tb->page_size, limit_name,
+                           (unsigned long long)tb->page_size, fw_job_limit_name(tb),
                            (unsigned long long)tb->limit);
     /* Alternate between two names so that the source is never the target. */
-    snprintf(dst, sizeof(dst), "%s%c%04u.jpg", job->req.spool_prefix ? job->req.spool_prefix : "",
-             strchr(pg->name + strlen(job->req.spool_prefix ? job->req.spool_prefix : ""), 'q')
-                 ? 'r' : 'q', tb->page + 1);
-    rc = scan_requant_fit(&job->requant, job->env.storage, pg->name, dst, quality,
-                          (uint32_t)(tb->limit - wrapper), job->env.band_buf,
-                          job->env.band_buf_size, &out);
+    snprintf(job->shrink_dst, sizeof(job->shrink_dst), "%s%c%04u.jpg", prefix,
+             strchr(pg->name + strlen(prefix), 'q') ? 'r' : 'q', tb->page + 1);
+    if (scan_requant_job_start(&job->shrink, &job->requant, job->env.storage, pg->name,
+                               job->shrink_dst, quality,
+                               (uint32_t)(tb->limit - job->shrink_wrapper), job->env.band_buf,
+                               job->env.band_buf_size) != SCAN_REQUANT_AGAIN)
+        return fw_job_fail(job, "pack", "Cannot re-encode page %u.", tb->page + 1);
+    fw_job_close_readers(job);
+    job->shrinking = 1;
+    return FW_JOB_AGAIN;
+}
+
+/* One band of the re-encoding; 0 once the smaller page replaced the old. */
+static int fw_job_shrink_step(fw_job_t *job)
+{
+    const struct packer_too_big *tb = &job->shrink_page;
+    struct scan_job_page *pg = &job->scan.pages[tb->page];
+    int rc = scan_requant_job_step(&job->shrink);
+
+    if (rc == SCAN_REQUANT_AGAIN)
+        return FW_JOB_AGAIN;
+    job->shrinking = 0;
     if (rc == SCAN_REQUANT_ERR_NO_FIT)
         return fw_job_fail(job, "pack",
                            "Page %u is %llu bytes, and still %lu bytes at the lowest quality (%u); "
                            "%s is %llu bytes: raise the limit, or scan at a lower resolution or "
                            "in %s.", tb->page + 1, (unsigned long long)tb->page_size,
-                           (unsigned long)(out.size + wrapper), out.quality, limit_name,
+                           (unsigned long)(job->shrink.out.size + job->shrink_wrapper),
+                           job->shrink.out.quality, fw_job_limit_name(tb),
                            (unsigned long long)tb->limit,
                            job->req.color == FW_COLOR ? "greyscale or black and white"
                                                       : "black and white");
     if (rc != 0)
         return fw_job_fail(job, "pack", "Cannot re-encode page %u smaller (error %d).",
                            tb->page + 1, rc);
-    fw_job_close_readers(job);
     spool_page_remove(job->env.storage, pg->name);
-    snprintf(pg->name, sizeof(pg->name), "%s", dst);
-    pg->size = out.size;
+    snprintf(pg->name, sizeof(pg->name), "%s", job->shrink_dst);
+    pg->size = job->shrink.out.size;
+    job->page_quality[tb->page] = job->shrink.out.quality;
     job->requantized++;
     return 0;
+}
+
+static const char *fw_job_limit_name(const struct packer_too_big *tb)
+{
+    return tb->which == PACKER_LIMIT_MESSAGE ? "the gateway's message size limit"
+                                             : "the maximum attachment size";
 }
 
 /* Files and e-mails from the packer's result, each with its exact size. */
@@ -572,11 +597,19 @@ static int fw_job_prepare(void *arg, const struct smtp_ext *ext)
 {
     fw_job_t *job = arg;
 
+    int rc;
+
     if (ext->size_max == 0)
         return 0;
     for (unsigned i = 0; i < job->mail_count; i++) {
-        if (job->msgs[i].size > ext->size_max)
-            return fw_job_pack(job, ext->size_max) == 0 ? 0 : -1;
+        if (job->msgs[i].size > ext->size_max) {
+            /* Rare (the gateway's SIZE is below what was planned), and the
+             * server is waiting: re-encoding runs to its end here. */
+            job->size_max = ext->size_max;
+            while ((rc = fw_job_pack(job)) == FW_JOB_AGAIN)
+                ;
+            return rc == 0 ? 0 : -1;
+        }
     }
     return 0;
 }

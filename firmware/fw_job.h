@@ -52,6 +52,7 @@
 
 #define FW_JOB_ERR_BAD_ARGS (-0x0501)
 #define FW_JOB_ERR_FIELD    (-0x0502) /* a field is invalid: see fw_job.field */
+#define FW_JOB_AGAIN 1                  /* internal: a bounded step of work remains */
 
 /* File types the user picks under More Options. */
 enum fw_file_type { FW_FILE_JPEG = 0, FW_FILE_PDF, FW_FILE_TIFF, FW_FILE_MTIFF };
@@ -153,7 +154,13 @@ typedef struct fw_job {
 
     struct scan_job scan;
     unsigned requantized;                  /* pages re-encoded smaller to fit the limit */
+    unsigned page_quality[SCAN_JOB_MAX_PAGES];
     struct scan_requant requant;
+    struct scan_requant_job shrink;        /* the page being re-encoded, when shrinking */
+    int shrinking;
+    struct packer_too_big shrink_page;
+    uint64_t shrink_wrapper;               /* file bytes around that page's data */
+    char shrink_dst[HAL_STORAGE_NAME_MAX + 1];
 
     /* Scratch for sizing files and e-mails while packing. */
     struct pdfw size_pdf;

@@ -21,6 +21,7 @@ static boolean scan_requant_src_fill(j_decompress_ptr dinfo);
 static void scan_requant_src_skip(j_decompress_ptr dinfo, long n);
 static void scan_requant_src_term(j_decompress_ptr dinfo);
 static int scan_requant_spool_sink(void *arg, const uint8_t *buf, size_t len);
+static int scan_requant_job_end(struct scan_requant_job *j, int rc);
 
 int scan_requant_init(struct scan_requant *rq, const struct scan_requant_params *p)
 {
@@ -131,57 +132,101 @@ int scan_requant_spool(struct scan_requant *rq, const struct hal_storage *st, co
                        const char *dst, unsigned quality, uint8_t *band, size_t band_cap,
                        uint32_t *dst_size)
 {
-    struct spool_page pg = {0};
-    struct spool_writer w = {0};
-    struct scan_requant_params p = {spool_page_read,         &pg, quality, band, band_cap,
-                                    scan_requant_spool_sink, &w};
-    int writing = 0;
-    uint32_t len = 0;
-    int rc;
+    struct scan_requant_job j;
+    int rc = scan_requant_job_start(&j, rq, st, src, dst, quality, 0, band, band_cap);
 
-    if (rq == NULL || st == NULL || src == NULL || dst == NULL || strcmp(src, dst) == 0)
+    while (rc == SCAN_REQUANT_AGAIN)
+        rc = scan_requant_job_step(&j);
+    if (rc == 0 && dst_size != NULL)
+        *dst_size = j.out.size;
+    return rc;
+}
+
+int scan_requant_job_start(struct scan_requant_job *j, struct scan_requant *rq,
+                           const struct hal_storage *st, const char *src, const char *dst,
+                           unsigned quality, uint32_t max_bytes, uint8_t *band, size_t band_cap)
+{
+    if (j == NULL)
+        return SCAN_REQUANT_ERR_BAD_ARG;
+    memset(j, 0, sizeof(*j));
+    if (rq == NULL || st == NULL || src == NULL || dst == NULL || strcmp(src, dst) == 0 ||
+        quality < 1 || quality > 100)
         return SCAN_REQUANT_ERR_BAD_ARG;
     memset(rq, 0, sizeof(*rq));
+    j->rq = rq;
+    j->st = st;
+    j->src = src;
+    j->dst = dst;
+    j->quality = quality;
+    j->max_bytes = max_bytes;
+    j->band = band;
+    j->band_cap = band_cap;
+    return SCAN_REQUANT_AGAIN;
+}
 
-    rc = spool_page_open(&pg, st, src);
-    if (rc == 0) {
-        rc = spool_writer_open(&w, st, dst);
-        writing = rc == 0;
+int scan_requant_job_step(struct scan_requant_job *j)
+{
+    int rc;
+
+    if (!j->running) {
+        struct scan_requant_params p = {spool_page_read,         &j->pg, j->quality, j->band,
+                                        j->band_cap, scan_requant_spool_sink, &j->w};
+        rc = spool_page_open(&j->pg, j->st, j->src);
+        if (rc == 0) {
+            rc = spool_writer_open(&j->w, j->st, j->dst);
+            j->writing = rc == 0;
+        }
+        if (rc != 0) {
+            j->rq->detail = rc;
+            return scan_requant_job_end(j, SCAN_REQUANT_ERR_SPOOL);
+        }
+        j->running = 1;
+        rc = scan_requant_init(j->rq, &p);
+        return rc == 0 ? SCAN_REQUANT_AGAIN : scan_requant_job_end(j, rc);
     }
-    if (rc != 0) {
-        rq->detail = rc;
-        rc = SCAN_REQUANT_ERR_SPOOL;
-        goto exit;
-    }
-    rc = scan_requant_init(rq, &p);
-    if (rc == 0) {
-        do
-            rc = scan_requant_step(rq);
-        while (rc == SCAN_REQUANT_AGAIN);
-    }
-    if (rc == SCAN_REQUANT_ERR_READ || rc == SCAN_REQUANT_ERR_SINK) {
-        /* Both callbacks are the spool's: say so, with its code. */
-        rc = SCAN_REQUANT_ERR_SPOOL;
-        goto exit;
-    }
+    rc = scan_requant_step(j->rq);
+    if (rc == SCAN_REQUANT_AGAIN)
+        return rc;
+    /* Both callbacks are the spool's: say so, with its code. */
+    if (rc == SCAN_REQUANT_ERR_READ || rc == SCAN_REQUANT_ERR_SINK)
+        return scan_requant_job_end(j, SCAN_REQUANT_ERR_SPOOL);
     if (rc != 0)
-        goto exit;
-    len = spool_writer_length(&w);
-    rc = spool_writer_commit(&w);
+        return scan_requant_job_end(j, rc);
+    j->out.size = spool_writer_length(&j->w);
+    rc = spool_writer_commit(&j->w);
     if (rc != 0) {
-        rq->detail = rc;
-        rc = SCAN_REQUANT_ERR_SPOOL;
-        goto exit;
+        j->rq->detail = rc;
+        return scan_requant_job_end(j, SCAN_REQUANT_ERR_SPOOL);
     }
-    if (dst_size != NULL)
-        *dst_size = len;
-exit:
-    scan_requant_abort(rq);
-    spool_writer_abort(&w);
-    spool_page_close(&pg);
+    j->writing = 0;
+    j->out.tries++;
+    j->out.quality = j->quality;
+    scan_requant_job_end(j, 0);
+    if (j->max_bytes == 0 || j->out.size <= j->max_bytes)
+        return 0;
+    /* Too big: the next try starts again from the original page. */
+    spool_page_remove(j->st, j->dst);
+    j->quality = scan_requant_next_quality(j->quality);
+    return j->quality != 0 ? SCAN_REQUANT_AGAIN : SCAN_REQUANT_ERR_NO_FIT;
+}
+
+void scan_requant_job_abort(struct scan_requant_job *j)
+{
+    if (j != NULL && j->running)
+        scan_requant_job_end(j, SCAN_REQUANT_ERR_BAD_ARG);
+}
+
+/* Ends the try in progress; on an error nothing of dst is left. */
+static int scan_requant_job_end(struct scan_requant_job *j, int rc)
+{
+    scan_requant_abort(j->rq);
+    spool_writer_abort(&j->w);
+    spool_page_close(&j->pg);
     /* An old page of that name lost its header at open; drop its data too. */
-    if (rc != 0 && writing)
-        spool_page_remove(st, dst);
+    if (rc != 0 && j->writing)
+        spool_page_remove(j->st, j->dst);
+    j->writing = 0;
+    j->running = 0;
     return rc;
 }
 
@@ -198,26 +243,23 @@ int scan_requant_fit(struct scan_requant *rq, const struct hal_storage *st, cons
                      const char *dst, unsigned src_quality, uint32_t max_bytes, uint8_t *band,
                      size_t band_cap, struct scan_requant_outcome *out)
 {
-    struct scan_requant_outcome f = {0};
-    int rc = SCAN_REQUANT_ERR_NO_FIT;
+    struct scan_requant_job j;
+    unsigned q = src_quality >= 1 && src_quality <= 100 ? scan_requant_next_quality(src_quality)
+                                                        : 0;
+    int rc;
 
     if (rq == NULL || st == NULL || src_quality < 1 || src_quality > 100)
         return SCAN_REQUANT_ERR_BAD_ARG;
-    for (unsigned q = scan_requant_next_quality(src_quality); q != 0;
-         q = scan_requant_next_quality(q)) {
-        rc = scan_requant_spool(rq, st, src, dst, q, band, band_cap, &f.size);
-        if (rc != 0)
-            break;
-        f.tries++;
-        f.quality = q;
-        if (f.size <= max_bytes)
-            break;
-        rc = SCAN_REQUANT_ERR_NO_FIT;
-    }
-    if (rc == SCAN_REQUANT_ERR_NO_FIT && f.tries > 0)
-        spool_page_remove(st, dst);
     if (out != NULL)
-        *out = f;
+        memset(out, 0, sizeof(*out));
+    if (q == 0)
+        return SCAN_REQUANT_ERR_NO_FIT;
+    rc = scan_requant_job_start(&j, rq, st, src, dst, q, max_bytes ? max_bytes : 1, band,
+                                band_cap);
+    while (rc == SCAN_REQUANT_AGAIN)
+        rc = scan_requant_job_step(&j);
+    if (out != NULL)
+        *out = j.out;
     return rc;
 }
 

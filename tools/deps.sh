@@ -9,6 +9,7 @@ libmbedtls-dev libjpeg62-turbo-dev libtiff-dev zlib1g-dev libcmocka-dev
 libslirp-dev libpng-dev valgrind fonts-dejavu-core libfreetype-dev
 postfix dnsmasq-base iproute2 openssl socat
 libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump
+img2pdf imagemagick
 bind9-dnsutils"
 
 missing=""

@@ -48,6 +48,7 @@
 
 #include "hal/hal_storage.h"
 #include "scan_jpeg.h"
+#include "spool.h"
 #include "scan_opts.h"
 
 /* Not an error: scan_requant_step() has more lines to do. */
@@ -161,6 +162,37 @@ struct scan_requant_outcome {
     unsigned quality; /* of the last try: the one that fits, or the floor */
     uint32_t size;    /* bytes of the last try's page */
 };
+
+/* A re-encoding in bounded steps for the super-loop: one band per
+ * scan_requant_job_step(). With max_bytes 0 it is one try at quality (as
+ * scan_requant_spool()); otherwise tries go down from quality by
+ * scan_requant_next_quality() until the page is at most max_bytes (as
+ * scan_requant_fit()). src and dst are caller-owned names, dst != src. */
+struct scan_requant_job {
+    struct scan_requant *rq;
+    const struct hal_storage *st;
+    const char *src, *dst;
+    unsigned quality;    /* of the try in progress or next */
+    uint32_t max_bytes;  /* 0: a single try */
+    uint8_t *band;
+    size_t band_cap;
+    struct spool_page pg;
+    struct spool_writer w;
+    int running;         /* a try is open */
+    int writing;         /* dst is open for writing */
+    struct scan_requant_outcome out;
+};
+
+/* Returns SCAN_REQUANT_AGAIN (call step) or SCAN_REQUANT_ERR_BAD_ARG. */
+int scan_requant_job_start(struct scan_requant_job *j, struct scan_requant *rq,
+                           const struct hal_storage *st, const char *src, const char *dst,
+                           unsigned quality, uint32_t max_bytes, uint8_t *band, size_t band_cap);
+/* One band. SCAN_REQUANT_AGAIN, 0 (dst holds the page; j->out says its
+ * quality and size), SCAN_REQUANT_ERR_NO_FIT (dst removed; j->out names the
+ * last try), or another SCAN_REQUANT_ERR_* (dst does not exist). */
+int scan_requant_job_step(struct scan_requant_job *j);
+/* Stops a job in progress; dst is removed. Always safe after start. */
+void scan_requant_job_abort(struct scan_requant_job *j);
 
 /* The policy for a page over the limit: re-encodes src (encoded at
  * src_quality) at scan_requant_next_quality() of it, then lower, until the

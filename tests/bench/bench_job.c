@@ -118,7 +118,6 @@ struct bench_server {
 };
 
 static struct bench_job bj;
-static const struct hal_scanner_api bench_scanner_api;
 
 static struct hal_scan_params bench_params(const struct bench_opts *o)
 {

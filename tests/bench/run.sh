@@ -5,7 +5,11 @@
 #     same raster;
 #  2. peak heap: counting allocator and massif, beside cjpeg (massif), with
 #     max RSS as a rough second figure;
-#  3. the real job through lwIP and the lab's Postfix: wire and SMTP bytes per
+#  3. every file type on a text, a mixed and a photo page at 300 dpi: bytes,
+#     instructions (callgrind) and peak heap of our job, beside the tools a
+#     user would chain on a PC on the same raster (cjpeg, img2pdf, tiffcp,
+#     tiff2pdf, ImageMagick convert), and where we stand against the targets;
+#  4. the real job through lwIP and the lab's Postfix: wire and SMTP bytes per
 #     attachment byte, client flights; beside swaks mailing the same JPEG,
 #     both measured the same way from a packet capture.
 # Exits 1 only when a measurement cannot be made (build missing, lab down).
@@ -97,7 +101,7 @@ row "  of which libjpeg (start+write+finish, with fwrite output)" "$I_LJC"
 row "ratio: firmware encode + spool / cjpeg whole process" "$(ratio "$I_ENC" "$I_CJ")"
 row "ratio: firmware libjpeg / cjpeg libjpeg" "$(ratio "$I_LJ" "$I_LJC")"
 row "ratio: firmware total (with MIME + SMTP) / cjpeg" "$(ratio "$((I_ENC + I_MIME + I_SMTP))" "$I_CJ")"
-row "JPEG bytes: firmware" "$(field jpeg_bytes "$T/job1.txt")"
+row "JPEG bytes: firmware" "$(field page_bytes "$T/job1.txt")"
 row "JPEG bytes: cjpeg" "$(stat -c %s "$T/cjpeg.jpg")"
 
 echo
@@ -113,7 +117,109 @@ row "rough: max RSS kB, bench_job job 1 (host process)" "$(max_rss "$BJ" job 1)"
 row "rough: max RSS kB, cjpeg" "$(max_rss $CJPEG -outfile "$T/c3.jpg" "$T/page.ppm")"
 
 echo
-echo "== 3. The real job: mfp-sim (lwIP) -> the lab's Postfix, beside swaks"
+echo "== 3. Every file type on a text, a mixed and a photo page, A4 300 dpi (2480x3508)"
+echo "   One raster per page, the same for every tool. Ours: 'bench_job job 1 --input PAGE.ppm'"
+echo "   (the raster scanned by sim_input at 1:1, then our job: encode, spool, file, MIME, SMTP)."
+echo "   instructions: callgrind, whole process; ours without the simulated scanner (the"
+echo "   hardware's job: reading the PPM) and the scripted server. A chain (a + b) sums both."
+echo "   heap: ours = counting allocator, job only (+ the band buffer, static, shown apart);"
+echo "   PC tools = massif peak heap (max over a chain). 'n/i' = tool not installed."
+CONVERT=/usr/bin/convert   # ImageMagick's own (/usr/local/bin/convert may be a stand-in)
+have() { command -v "$1" >/dev/null 2>&1; }
+# measure OUT CMD...: M_I instructions, M_H massif peak heap, M_B bytes of OUT.
+measure() {
+    mo=$1; shift
+    rm -f "$mo"
+    if ! have "$1"; then M_I=n/i M_H=n/i M_B=n/i; return 1; fi
+    M_I=$(cg "$T/cg.m" "$@") || M_I=fail
+    M_H=$(massif_peak "$@") || M_H=fail
+    M_B=$(stat -c %s "$mo" 2>/dev/null) || M_B=fail
+}
+# chain OUT1 "CMD1" OUT2 "CMD2": two steps, instructions summed, heap the larger.
+chain() {
+    measure "$1" $2; c_i=$M_I c_h=$M_H
+    measure "$3" $4
+    case "$c_i$M_I" in *[!0-9]*) M_I=n/a ;; *) M_I=$((c_i + M_I)) ;; esac
+    case "$c_h$M_H" in *[!0-9]*) M_H=n/a ;; *) [ "$c_h" -gt "$M_H" ] && M_H=$c_h ;; esac
+}
+# ours RASTER TYPE COLOR: O_B bytes, O_I instructions, O_E of which encode + spool,
+# O_H heap (job), O_BAND band buffer; the files are left in $T/out.
+ours() {
+    rm -rf "$T/out"; mkdir -p "$T/out"
+    set -- job 1 --type "$2" --color "$3" --input "$1"
+    if ! "$BJ" "$@" --out "$T/out" >"$T/ours.txt"; then
+        O_B=fail O_I=fail O_E=fail O_H=fail O_BAND=0; return 1
+    fi
+    O_B=$(field file_bytes "$T/ours.txt"); O_H=$(field heap_peak_bytes "$T/ours.txt")
+    O_BAND=$(field band_buffer_bytes "$T/ours.txt")
+    O_I=$(cg "$T/cg.ours" "$BJ" "$@") || { O_I=fail O_E=fail; return 1; }
+    hw=0
+    for f in start next_page read_band stop; do
+        hw=$((hw + $(incl "$T/cg.ours" ":bench_scanner_$f ")))
+    done
+    O_E=$(($(incl "$T/cg.ours" 'scan_job\.c:scan_job_step ') - hw))
+    O_I=$((O_I - hw - $(incl "$T/cg.ours" ':bench_server_take[ .]')))
+}
+line3() { printf '  %-44s %10s %13s %10s\n' "$1" "$2" "$3" "$4"; }
+oursline() { line3 "$1" "$O_B" "$O_I" "$O_H+$O_BAND"; }
+pcline() { line3 "$1" "$M_B" "$M_I" "$M_H"; }
+SUMMARY=""
+for page in text mixed photo; do
+    R=$T/$page.ppm
+    "$BJ" raster "$page" "$R" || { echo "bench: cannot write the $page raster"; exit 1; }
+    echo
+    echo "-- $page page"
+    line3 "what" "bytes" "instructions" "peak heap"
+    ours "$R" jpeg color; oursline "ours: JPEG colour q85 (scan.jpg)"
+    J_I=$O_I J_E=$O_E J_H=$O_H J_BAND=$O_BAND
+    measure "$T/cj.jpg" $CJPEG -outfile "$T/cj.jpg" "$R"; pcline "cjpeg -quality 85 -baseline"
+    CJ_I=$M_I CJ_H=$M_H
+    measure "$T/im.jpg" $CONVERT "$R" -quality 85 "$T/im.jpg"; pcline "convert -quality 85 (.jpg)"
+    ours "$R" pdf color; oursline "ours: PDF colour (JPEG pages)"
+    P_I=$O_I P_E=$O_E P_H=$O_H
+    chain "$T/cj.jpg" "$CJPEG -outfile $T/cj.jpg $R" "$T/i2p.pdf" "img2pdf $T/cj.jpg -o $T/i2p.pdf"
+    pcline "cjpeg + img2pdf"
+    measure "$T/im.pdf" $CONVERT "$R" -quality 85 "$T/im.pdf"; pcline "convert -quality 85 (.pdf)"
+    ours "$R" tiff grey; oursline "ours: TIFF grey (JPEG in TIFF)"
+    if have $CONVERT; then $CONVERT "$R" -grayscale Rec601Luma "$T/page.pgm"; fi
+    measure "$T/im.tif" $CONVERT "$T/page.pgm" -quality 85 -compress JPEG "$T/im.tif"
+    pcline "convert PGM -compress JPEG (.tif)"
+    ours "$R" mtiff bw; oursline "ours: MTIFF black and white (G4)"
+    # The PC tools start from our bilevel raster, uncompressed.
+    tiffcp -c none "$T/out/scan.tif" "$T/bw.tif" 2>/dev/null || echo "  (no bilevel raster: tiffcp failed)"
+    measure "$T/g4.tif" tiffcp -c g4 "$T/bw.tif" "$T/g4.tif"; pcline "tiffcp -c g4"
+    measure "$T/im4.tif" $CONVERT "$T/bw.tif" -compress Group4 "$T/im4.tif"
+    pcline "convert -compress Group4 (.tif)"
+    ours "$R" pdf bw; oursline "ours: PDF black and white (G4)"
+    chain "$T/g4.tif" "tiffcp -c g4 $T/bw.tif $T/g4.tif" "$T/t2p.pdf" "tiff2pdf -o $T/t2p.pdf $T/g4.tif"
+    pcline "tiffcp -c g4 + tiff2pdf"
+    chain "$T/g4.tif" "tiffcp -c g4 $T/bw.tif $T/g4.tif" "$T/i2p4.pdf" "img2pdf $T/g4.tif -o $T/i2p4.pdf"
+    pcline "tiffcp -c g4 + img2pdf"
+    measure "$T/im4.pdf" $CONVERT "$T/bw.tif" -compress Group4 "$T/im4.pdf"
+    pcline "convert -compress Group4 (.pdf)"
+    SUMMARY="$SUMMARY$page $J_I $J_E $P_I $P_E $CJ_I $J_H $P_H $J_BAND $CJ_H
+"
+done
+
+echo
+echo "-- where we stand (targets: instructions per page <= 1.05 x cjpeg alone for colour"
+echo "   JPEG and PDF; the whole job's peak heap < cjpeg's peak heap + the band buffer)"
+printf '%s' "$SUMMARY" | while read -r page ji je pi pe ci jh ph band ch; do
+    awk -v p="$page" -v ji="$ji" -v je="$je" -v pi="$pi" -v pe="$pe" -v ci="$ci" \
+        -v jh="$jh" -v ph="$ph" -v band="$band" -v ch="$ch" 'BEGIN {
+        if (ci + 0 <= 0 || ch + 0 <= 0) { printf "  %s: cjpeg not measured\n", p; exit }
+        printf "  %-6s JPEG: job %.3f x cjpeg (encode+spool %.3f x) %s;", p, ji / ci, je / ci,
+               ji <= 1.05 * ci ? "met" : "NOT met"
+        printf " PDF: job %.3f x cjpeg (encode+spool %.3f x) %s\n", pi / ci, pe / ci,
+               pi <= 1.05 * ci ? "met" : "NOT met"
+        m = jh > ph ? jh : ph
+        printf "  %-6s heap: job %d + band %d = %d vs cjpeg %d + band %d = %d: %s\n", p, m, band,
+               m + band, ch, band, ch + band, m < ch ? "met" : "NOT met"
+    }'
+done
+
+echo
+echo "== 4. The real job: mfp-sim (lwIP) -> the lab's Postfix, beside swaks"
 if ! sh sim/lab/up >"$T/lab.log" 2>&1; then
     echo "bench: the lab does not come up (sh sim/lab/up):"; tail -5 "$T/lab.log"; exit 1
 fi
@@ -160,6 +266,13 @@ echo "  $BJ ppm PAGE.ppm                 (the simulator's page as a PPM)"
 echo "  valgrind --tool=callgrind $BJ job 1; callgrind_annotate --inclusive=yes"
 echo "  valgrind --tool=callgrind $CJPEG -outfile OUT.jpg PAGE.ppm"
 echo "  $BJ job 1; $BJ job 5             (counting allocator)"
+echo "  $BJ raster mixed|text|photo PAGE.ppm   (section 3's rasters)"
+echo "  $BJ job 1 --type jpeg|pdf|tiff|mtiff --color color|grey|bw --input PAGE.ppm [--out DIR]"
+echo "  $CJPEG -outfile OUT.jpg PAGE.ppm; img2pdf OUT.jpg -o OUT.pdf"
+echo "  convert PAGE.ppm -quality 85 OUT.jpg|OUT.pdf; convert PAGE.pgm -quality 85 -compress JPEG OUT.tif"
+echo "  tiffcp -c none scan.tif BW.tif (our bilevel raster, uncompressed: the PC tools' input)"
+echo "  tiffcp -c g4 BW.tif G4.tif; tiff2pdf -o OUT.pdf G4.tif; img2pdf G4.tif -o OUT.pdf"
+echo "  convert BW.tif -compress Group4 OUT.tif|OUT.pdf"
 echo "  valgrind --tool=massif --pages-as-heap=no $BJ job 1   (and on the cjpeg command)"
 echo "  /usr/bin/time -v $BJ job 1       (and on the cjpeg command)"
 echo "  sh sim/lab/up; $SIM send --json --state DIR --pcap mfp.pcap --to alice@example.test --subject bench"

@@ -571,6 +571,35 @@ static void test_fit_lowers_the_quality_until_the_page_fits(void **state)
     }
 }
 
+/* The super-loop's form: one band per step, the same outcome as the blocking fit. */
+static void test_stepwise_job_fits_in_many_bounded_steps_like_the_blocking_fit(void **state)
+{
+    struct fixture *f = *state;
+    struct scan_requant_job j;
+    struct scan_requant_outcome blocking;
+    uint32_t src_size, size;
+    unsigned steps = 0;
+    int rc;
+
+    spool_jpeg_page(f, "p0001.jpg", 800, 600, 3, 200, 85);
+    assert_int_equal(spool_page_verify(&f->st, "p0001.jpg", &src_size), 0);
+    assert_int_equal(scan_requant_fit(&f->rq, &f->st, "p0001.jpg", "b.jpg", 85, src_size * 2 / 3,
+                                      f->band, f->band_cap, &blocking), 0);
+    rc = scan_requant_job_start(&j, &f->rq, &f->st, "p0001.jpg", "s.jpg", 70, src_size * 2 / 3,
+                                f->band, 16 * 800 * 3);
+    while (rc == SCAN_REQUANT_AGAIN) {
+        rc = scan_requant_job_step(&j);
+        steps++;
+    }
+    assert_int_equal(rc, 0);
+    assert_true(steps > 600 / 16); /* at least one step per band */
+    assert_int_equal(j.out.quality, blocking.quality);
+    assert_int_equal(j.out.size, blocking.size);
+    assert_int_equal(spool_page_verify(&f->st, "s.jpg", &size), 0);
+    assert_int_equal(size, blocking.size);
+    assert_int_equal(fake_storage_open_handles(&f->fs), 0);
+}
+
 static void test_fit_reports_failure_with_the_floor_size_for_an_impossible_limit(void **state)
 {
     struct fixture *f = *state;
@@ -624,6 +653,8 @@ int main(void)
         cmocka_unit_test(test_quality_ladder_steps_down_to_the_floor_then_stops),
         cmocka_unit_test_setup_teardown(test_fit_lowers_the_quality_until_the_page_fits, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stepwise_job_fits_in_many_bounded_steps_like_the_blocking_fit, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_fit_reports_failure_with_the_floor_size_for_an_impossible_limit, setup, teardown),
     };
