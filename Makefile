@@ -107,7 +107,8 @@ $(BUILD)/unit/%: tests/unit/%.c $(FW_SRC:%.c=$(AOBJ)/%.o) $(SIM_SRC:%.c=$(AOBJ)/
 # libFuzzer targets: every tests/fuzz/fuzz_*.c with the sans-IO cores (no lwIP).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/mime.c sim/sim_pnm.c scan/spool.c \
+FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/smtp_auth.c smtp/mime.c sim/sim_pnm.c \
+            scan/spool.c \
             tests/fake/fake_storage.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
@@ -153,7 +154,8 @@ $(BUILD)/bench/bench_job: $(BENCH_SRC) $(BUILD)/bench/libsim.a $(BUILD)/libfw.a 
 	@$(CC) $(ALL_CFLAGS) -fno-builtin-malloc -o $@ $(BENCH_SRC) -Wl,--start-group \
 	  $(BUILD)/bench/libsim.a $(BUILD)/libfw.a -Wl,--end-group $(LIBS)
 
-bench: deps
+bench:
+	@sh tools/deps.sh --bench
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/bench_job
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 

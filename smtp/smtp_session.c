@@ -11,6 +11,7 @@
 #include "smtp_session.h"
 
 #include <inttypes.h>
+#include <mbedtls/platform_util.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,11 @@ enum {
     SMTP_PH_HELO,
     SMTP_PH_TXN,
     SMTP_PH_QUIT,
-    SMTP_PH_DONE
+    SMTP_PH_DONE,
+    SMTP_PH_STARTTLS,   /* STARTTLS sent (or to send: cmd == 0) */
+    SMTP_PH_TLS_WAIT,   /* 220 received: silent until smtp_session_tls_ready() */
+    SMTP_PH_AUTH,       /* SASL exchange: auth.line to send, then a reply */
+    SMTP_PH_AUTH_ABORT  /* "*" to send (cmd == 0), then its reply, then QUIT */
 };
 
 #define SMTP_STEP_RSET 0u
@@ -47,6 +52,11 @@ static void smtp_pump_body(smtp_session_t *s);
 static int smtp_put_step(smtp_session_t *s, size_t step);
 static void smtp_handle_reply(smtp_session_t *s);
 static void smtp_handle_txn_reply(smtp_session_t *s);
+static void smtp_after_hello(smtp_session_t *s);
+static void smtp_auth_begin(smtp_session_t *s);
+static void smtp_handle_auth_reply(smtp_session_t *s);
+static void smtp_pump_auth(smtp_session_t *s);
+static int smtp_check_auth_cfg(smtp_session_t *s);
 static void smtp_txn_begin(smtp_session_t *s);
 static void smtp_txn_end(smtp_session_t *s);
 static void smtp_enter_quit(smtp_session_t *s);
@@ -82,7 +92,12 @@ int smtp_session_init(smtp_session_t *s, const smtp_config_t *cfg, uint8_t *outb
         rc = SMTP_ERR_BAD_ARGS;
         goto exit;
     }
-    rc = smtp_check_messages(s);
+    s->secure = (cfg->tls == SMTP_TLS_IMPLICIT);
+    s->authed = (cfg->auth_user == NULL);
+    rc = smtp_check_auth_cfg(s);
+    if (rc == 0) {
+        rc = smtp_check_messages(s);
+    }
 exit:
     if (rc != 0) {
         const char *keep = s->fail.field;
@@ -93,7 +108,7 @@ exit:
         snprintf(f.field, sizeof(f.field), "%s", keep);
         s->fail = f;
         /* Arrays are known good only for an address error. */
-        if (rc == SMTP_ERR_BAD_ADDRESS) {
+        if (rc == SMTP_ERR_BAD_ADDRESS && cfg->messages != NULL) {
             for (i = 0; i < cfg->message_count; i++) {
                 cfg->messages[i].result->status = SMTP_MSG_FAILED;
                 cfg->messages[i].result->fail = f;
@@ -108,6 +123,9 @@ exit:
 void smtp_session_free(smtp_session_t *s)
 {
     if (s != NULL) {
+        if (s->out != NULL) {
+            smtp_wipe(s->out, s->out_len); /* may hold an unsent AUTH line */
+        }
         smtp_wipe(s, sizeof(*s));
     }
 }
@@ -138,7 +156,16 @@ int smtp_session_feed(smtp_session_t *s, const uint8_t *data, size_t len, uint32
     s->stats.bytes_in += len;
     while (len > 0 && s->phase != SMTP_PH_DONE) {
         size_t used = 0;
-        int rc = smtp_reply_parse(&s->reply, data, len, &used);
+        int rc;
+
+        if (s->phase == SMTP_PH_TLS_WAIT) {
+            /* RFC 3207 5: bytes after the 220 were sent before TLS, e.g.
+             * injected by a man in the middle; they must never be read as
+             * replies inside TLS. */
+            smtp_session_fail(s, SMTP_ERR_PROTOCOL, SMTP_STAGE_STARTTLS, NULL, 0);
+            break;
+        }
+        rc = smtp_reply_parse(&s->reply, data, len, &used);
 
         data += used;
         len -= used;
@@ -211,6 +238,8 @@ int smtp_session_sent(smtp_session_t *s, size_t n)
     }
     memmove(s->out, s->out + n, s->out_len - n);
     s->out_len -= n;
+    /* The released tail may hold a credential line: never leave it behind. */
+    mbedtls_platform_zeroize(s->out + s->out_len, n);
     s->stats.bytes_out += n;
     smtp_timer_restart(s);
     return 0;
@@ -235,6 +264,28 @@ int smtp_session_closed(smtp_session_t *s, uint32_t now_ms)
         smtp_session_fail(s, SMTP_ERR_CLOSED, smtp_cur_stage(s), NULL, 0);
         break;
     }
+    return 0;
+}
+
+int smtp_session_wants_tls(const smtp_session_t *s)
+{
+    return s != NULL && s->phase == SMTP_PH_TLS_WAIT && s->out_len == 0;
+}
+
+int smtp_session_tls_ready(smtp_session_t *s, uint32_t now_ms)
+{
+    if (s == NULL || s->phase != SMTP_PH_TLS_WAIT) {
+        return SMTP_ERR_STATE;
+    }
+    s->now = now_ms;
+    s->secure = 1;
+    /* RFC 3207 4.2: forget everything learned before TLS. */
+    memset(&s->ext, 0, sizeof(s->ext));
+    s->phase = SMTP_PH_EHLO;
+    s->cmd = 0;
+    smtp_reply_reset(s);
+    smtp_timer_restart(s);
+    smtp_pump(s);
     return 0;
 }
 
@@ -306,6 +357,8 @@ const char *smtp_stage_name(smtp_stage_t stage)
     case SMTP_STAGE_RSET: return "rset";
     case SMTP_STAGE_QUIT: return "quit";
     case SMTP_STAGE_CONNECT: return "connect";
+    case SMTP_STAGE_STARTTLS: return "starttls";
+    case SMTP_STAGE_AUTH: return "auth";
     default: return "unknown";
     }
 }
@@ -324,7 +377,13 @@ const char *smtp_strerror(int err)
     case SMTP_ERR_BODY: return "message body could not be read";
     case SMTP_ERR_PROTOCOL: return "unexpected reply from the server";
     case SMTP_ERR_STATE: return "call out of order";
-    default: return smtp_reply_strerror(err);
+    case SMTP_ERR_PREPARE: return "the messages could not be fitted to the server";
+    case SMTP_ERR_NO_STARTTLS: return "the server does not offer STARTTLS";
+    case SMTP_ERR_CLEARTEXT_AUTH: return "sign-in refused without TLS";
+    case SMTP_ERR_NO_AUTH_MECH: return "no sign-in method in common with the server";
+    case SMTP_ERR_AUTH_REFUSED: return "sign-in refused by the gateway";
+    default:
+        return (smtp_auth_strerror(err) != NULL) ? smtp_auth_strerror(err) : smtp_reply_strerror(err);
     }
 }
 
@@ -349,6 +408,10 @@ static smtp_stage_t smtp_cur_stage(const smtp_session_t *s)
     case SMTP_PH_EHLO: return SMTP_STAGE_EHLO;
     case SMTP_PH_HELO: return SMTP_STAGE_HELO;
     case SMTP_PH_QUIT: return SMTP_STAGE_QUIT;
+    case SMTP_PH_STARTTLS:
+    case SMTP_PH_TLS_WAIT: return SMTP_STAGE_STARTTLS;
+    case SMTP_PH_AUTH:
+    case SMTP_PH_AUTH_ABORT: return SMTP_STAGE_AUTH;
     case SMTP_PH_TXN:
         data = smtp_step_data(s);
         if (s->rep == SMTP_STEP_RSET) {
@@ -457,6 +520,19 @@ static void smtp_pump(smtp_session_t *s)
         break;
     case SMTP_PH_HELO:
         if (s->cmd == 0 && smtp_put_cmd(s, "HELO %s", s->cfg->ehlo_domain)) {
+            s->cmd = 1;
+        }
+        break;
+    case SMTP_PH_STARTTLS:
+        if (s->cmd == 0 && smtp_put_cmd(s, "STARTTLS")) {
+            s->cmd = 1;
+        }
+        break;
+    case SMTP_PH_AUTH:
+        smtp_pump_auth(s);
+        break;
+    case SMTP_PH_AUTH_ABORT:
+        if (s->cmd == 0 && smtp_put_cmd(s, "*")) {
             s->cmd = 1;
         }
         break;
@@ -624,19 +700,7 @@ static void smtp_handle_reply(smtp_session_t *s)
             smtp_session_fail(s, SMTP_ERR_PROTOCOL, smtp_cur_stage(s), r, 0);
         } else if (cls == 2) {
             s->ext.ehlo = (s->phase == SMTP_PH_EHLO);
-            /* The caller may now fit its messages to what the server
-             * offers (SIZE): they are checked again before the first MAIL. */
-            if (s->cfg->prepare != NULL) {
-                int rc = s->cfg->prepare(s->cfg->prepare_arg, &s->ext);
-                if (rc == 0)
-                    rc = smtp_check_messages(s);
-                if (rc != 0) {
-                    smtp_session_fail(s, rc == SMTP_ERR_BAD_ADDRESS ? rc : SMTP_ERR_PREPARE,
-                                      smtp_cur_stage(s), NULL, 1);
-                    break;
-                }
-            }
-            smtp_txn_begin(s);
+            smtp_after_hello(s);
         } else if (cls == 5 && s->phase == SMTP_PH_EHLO) {
             memset(&s->ext, 0, sizeof(s->ext));
             s->phase = SMTP_PH_HELO;
@@ -644,6 +708,25 @@ static void smtp_handle_reply(smtp_session_t *s)
         } else {
             memset(&s->ext, 0, sizeof(s->ext));
             smtp_session_fail(s, SMTP_ERR_REPLY, smtp_cur_stage(s), r, 1);
+        }
+        break;
+    case SMTP_PH_STARTTLS:
+        if (s->cmd == 0) {
+            smtp_session_fail(s, SMTP_ERR_PROTOCOL, SMTP_STAGE_STARTTLS, r, 0);
+        } else if (r->code == 220) {
+            s->phase = SMTP_PH_TLS_WAIT;
+        } else {
+            smtp_session_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_STARTTLS, r, 1);
+        }
+        break;
+    case SMTP_PH_AUTH:
+        smtp_handle_auth_reply(s);
+        break;
+    case SMTP_PH_AUTH_ABORT:
+        if (s->cmd == 0) {
+            smtp_session_fail(s, SMTP_ERR_PROTOCOL, SMTP_STAGE_AUTH, r, 0);
+        } else {
+            smtp_enter_quit(s); /* the reply to "*" (501) changes nothing */
         }
         break;
     case SMTP_PH_TXN:
@@ -716,6 +799,161 @@ static void smtp_handle_txn_reply(smtp_session_t *s)
     }
 }
 
+/* EHLO (or HELO) succeeded: STARTTLS first when required, then AUTH when
+ * configured, then the caller's prepare() and the first transaction. */
+static void smtp_after_hello(smtp_session_t *s)
+{
+    const smtp_config_t *cfg = s->cfg;
+
+    if (cfg->tls == SMTP_TLS_STARTTLS && !s->secure) {
+        if (!s->ext.starttls) {
+            /* Never fall back to cleartext. */
+            smtp_session_fail(s, SMTP_ERR_NO_STARTTLS, smtp_cur_stage(s), &s->reply, 1);
+            return;
+        }
+        s->phase = SMTP_PH_STARTTLS;
+        s->cmd = 0;
+        return;
+    }
+    if (!s->authed) {
+        smtp_auth_begin(s);
+        return;
+    }
+    /* The caller may now fit its messages to what the server offers
+     * (SIZE): they are checked again before the first MAIL. */
+    if (cfg->prepare != NULL) {
+        int rc = cfg->prepare(cfg->prepare_arg, &s->ext);
+
+        if (rc == 0) {
+            rc = smtp_check_messages(s);
+        }
+        if (rc != 0) {
+            smtp_session_fail(s, rc == SMTP_ERR_BAD_ADDRESS ? rc : SMTP_ERR_PREPARE,
+                              s->ext.ehlo ? SMTP_STAGE_EHLO : SMTP_STAGE_HELO, NULL, 1);
+            return;
+        }
+    }
+    smtp_txn_begin(s);
+}
+
+/* Pick the mechanism and make the AUTH line; nothing is produced unless the
+ * channel may carry credentials. */
+static void smtp_auth_begin(smtp_session_t *s)
+{
+    const smtp_config_t *cfg = s->cfg;
+    char nonce[SMTP_AUTH_NONCE_MAX + 1];
+    const char *n = cfg->auth_nonce;
+    unsigned mech;
+    size_t i;
+    int rc;
+
+    if (!s->secure && !cfg->allow_cleartext_auth) {
+        smtp_session_fail(s, SMTP_ERR_CLEARTEXT_AUTH, SMTP_STAGE_AUTH, NULL, 1);
+        return;
+    }
+    mech = smtp_auth_select(s->ext.auth, cfg->auth_mech);
+    if (mech == 0) {
+        smtp_session_fail(s, SMTP_ERR_NO_AUTH_MECH, SMTP_STAGE_AUTH, NULL, 1);
+        /* Cut to the field: "offered: " and as much of the list as fits. */
+        snprintf(s->fail.field, sizeof(s->fail.field), "offered: %.*s",
+                 (int)(sizeof(s->fail.field) - sizeof("offered: ")),
+                 s->ext.auth_offered[0] != '\0' ? s->ext.auth_offered : "none");
+        for (i = 0; i < cfg->message_count; i++) {
+            smtp_failure_t *f = &cfg->messages[i].result->fail;
+
+            if (f->error == SMTP_ERR_NO_AUTH_MECH) {
+                memcpy(f->field, s->fail.field, sizeof(f->field));
+            }
+        }
+        return;
+    }
+    nonce[0] = '\0';
+    if (mech == SMTP_AUTH_SCRAM_SHA_256 && n == NULL) {
+        rc = smtp_auth_make_nonce(cfg->auth_rng, cfg->auth_rng_arg, nonce, sizeof(nonce));
+        if (rc != 0) {
+            smtp_session_fail(s, rc, SMTP_STAGE_AUTH, NULL, 1);
+            return;
+        }
+        n = nonce;
+    }
+    rc = smtp_auth_start(&s->auth, mech, cfg->auth_user, cfg->auth_pass, n);
+    mbedtls_platform_zeroize(nonce, sizeof(nonce));
+    if (rc != 0) {
+        smtp_auth_free(&s->auth);
+        smtp_session_fail(s, rc, SMTP_STAGE_AUTH, NULL, 1);
+        return;
+    }
+    s->phase = SMTP_PH_AUTH;
+    s->cmd = 0;
+    s->auth_pos = 0;
+}
+
+/* Copy the pending AUTH line into the output as room allows (it may be
+ * longer than the output buffer); wipe it once all of it is there. */
+static void smtp_pump_auth(smtp_session_t *s)
+{
+    size_t n;
+
+    if (s->cmd != 0) {
+        return;
+    }
+    n = s->auth.line_len - s->auth_pos;
+    if (n > s->outcap - s->out_len) {
+        n = s->outcap - s->out_len;
+    }
+    if (n > 0) {
+        smtp_out_put(s, s->auth.line + s->auth_pos, n);
+        s->auth_pos += n;
+    }
+    if (s->auth_pos == s->auth.line_len) {
+        smtp_auth_line_wipe(&s->auth);
+        s->auth_pos = 0;
+        s->cmd = 1;
+    }
+}
+
+static void smtp_handle_auth_reply(smtp_session_t *s)
+{
+    const smtp_reply_t *r = &s->reply;
+    int err;
+    int rc;
+
+    if (s->cmd == 0) {
+        /* A reply before our line was complete: out of step. */
+        smtp_session_fail(s, SMTP_ERR_PROTOCOL, SMTP_STAGE_AUTH, r, 0);
+        return;
+    }
+    if (r->code == 334) {
+        rc = r->truncated ? SMTP_AUTH_ERR_CHALLENGE : smtp_auth_step(&s->auth, r->text, r->text_len);
+        if (rc == 0) {
+            s->cmd = 0;
+            s->auth_pos = 0;
+            return;
+        }
+        /* Cancel the exchange (RFC 4954 4: "*"), then QUIT. */
+        smtp_auth_free(&s->auth);
+        smtp_session_fail(s, rc, SMTP_STAGE_AUTH, r, 1);
+        s->phase = SMTP_PH_AUTH_ABORT;
+        s->cmd = 0;
+        return;
+    }
+    if (r->code / 100 == 2) {
+        rc = smtp_auth_done(&s->auth);
+        smtp_auth_free(&s->auth);
+        if (rc != 0) {
+            smtp_session_fail(s, rc, SMTP_STAGE_AUTH, r, 1);
+            return;
+        }
+        s->authed = 1;
+        smtp_after_hello(s);
+        return;
+    }
+    smtp_auth_free(&s->auth);
+    err = (r->code == 535 || strncmp(r->enhanced, "5.7.", 4) == 0) ? SMTP_ERR_AUTH_REFUSED
+                                                                   : SMTP_ERR_REPLY;
+    smtp_session_fail(s, err, SMTP_STAGE_AUTH, r, 1);
+}
+
 /* Start the transaction of message s->msg, skipping messages over the
  * server's SIZE limit; QUIT when none is left. */
 static void smtp_txn_begin(smtp_session_t *s)
@@ -770,7 +1008,11 @@ static void smtp_finish(smtp_session_t *s)
 {
     s->phase = SMTP_PH_DONE;
     s->timer_on = 0;
+    if (s->out != NULL) {
+        mbedtls_platform_zeroize(s->out, s->out_len);
+    }
     s->out_len = 0;
+    smtp_auth_free(&s->auth);
     s->status = (s->fail.error != 0) ? SMTP_SESSION_FAILED : SMTP_SESSION_SUCCESS;
 }
 
@@ -884,6 +1126,17 @@ static void smtp_ehlo_line(void *arg, unsigned index, const char *text, size_t l
         }
         e->size_max = v;
     } else if (smtp_kw_eq(text, kw, "AUTH")) {
+        size_t o = strlen(e->auth_offered);
+
+        /* Kept as sent (printable bytes only) so a failure can name it;
+         * a second AUTH line (AUTH=...) is appended after a space. */
+        if (o > 0 && p < len && o + 1 < sizeof(e->auth_offered)) {
+            e->auth_offered[o++] = ' ';
+        }
+        for (size_t i = p; i < len && o + 1 < sizeof(e->auth_offered); i++) {
+            e->auth_offered[o++] = (text[i] > ' ' && text[i] < 0x7f) ? text[i] : ' ';
+        }
+        e->auth_offered[o] = '\0';
         while (p < len) {
             size_t start = p;
             size_t i;
@@ -1000,6 +1253,29 @@ static int smtp_check_messages(smtp_session_t *s)
         memset(m->rcpt_results, 0, m->rcpt_count * sizeof(*m->rcpt_results));
     }
     return smtp_validate(s);
+}
+
+/* TLS mode and credentials, before any byte can be sent. */
+static int smtp_check_auth_cfg(smtp_session_t *s)
+{
+    const smtp_config_t *cfg = s->cfg;
+    const char *field = NULL;
+
+    if (cfg->tls != SMTP_TLS_NONE && cfg->tls != SMTP_TLS_STARTTLS && cfg->tls != SMTP_TLS_IMPLICIT) {
+        field = "tls";
+    } else if (cfg->auth_user == NULL) {
+        return 0;
+    } else if (smtp_auth_check(cfg->auth_user, cfg->auth_pass, cfg->auth_mech, cfg->auth_nonce,
+                               &field) == 0 &&
+               (cfg->auth_mech == 0 || cfg->auth_mech == SMTP_AUTH_SCRAM_SHA_256) &&
+               cfg->auth_nonce == NULL && cfg->auth_rng == NULL) {
+        field = "auth_rng"; /* SCRAM may be chosen: it needs a nonce */
+    }
+    if (field != NULL) {
+        snprintf(s->fail.field, sizeof(s->fail.field), "%s", field);
+        return SMTP_ERR_BAD_ARGS;
+    }
+    return 0;
 }
 
 static int smtp_validate(smtp_session_t *s)

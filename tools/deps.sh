@@ -1,5 +1,6 @@
 #!/bin/sh
 # Install every Debian package the project needs; idempotent.
+# `deps.sh --bench` adds the PC tools make bench compares against.
 # Runs apt-get update only when a package is missing, and adds a deb-src
 # entry (for `apt-get source lwip`) only when none exists.
 set -eu
@@ -9,8 +10,8 @@ libmbedtls-dev libjpeg62-turbo-dev libtiff-dev zlib1g-dev libcmocka-dev
 libslirp-dev libpng-dev valgrind fonts-dejavu-core libfreetype-dev
 postfix dnsmasq-base iproute2 openssl socat
 libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump
-img2pdf imagemagick
 bind9-dnsutils"
+[ "${1:-}" != "--bench" ] || PKGS="$PKGS img2pdf imagemagick"
 
 missing=""
 for p in $PKGS; do

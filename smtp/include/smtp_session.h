@@ -68,6 +68,29 @@
  * - A session failure (greeting, EHLO, 421, timeout, close, protocol) also
  *   fails the message in progress and every message not yet attempted, each
  *   with the same evidence.
+ * - STARTTLS (cfg.tls = SMTP_TLS_STARTTLS, RFC 3207): after EHLO, if
+ *   STARTTLS is not offered: failure SMTP_ERR_NO_STARTTLS (stage EHLO, or
+ *   HELO after a fallback), QUIT, never a cleartext MAIL. Else STARTTLS
+ *   alone (never pipelined); 220: no more output, smtp_session_wants_tls()
+ *   turns 1; bytes after the 220 (same read or later, before
+ *   smtp_session_tls_ready) fail with SMTP_ERR_PROTOCOL, stage STARTTLS, no
+ *   QUIT. Any other reply: failure SMTP_ERR_REPLY, stage STARTTLS, QUIT.
+ *   After tls_ready: s.ext cleared, EHLO again, extensions learned anew.
+ *   SMTP_TLS_IMPLICIT: the channel is secure from the start.
+ * - AUTH (cfg.auth_user set, RFC 4954) after the (last) EHLO, before
+ *   prepare() and the first MAIL: on a channel that is not secure, unless
+ *   allow_cleartext_auth: failure SMTP_ERR_CLEARTEXT_AUTH, stage AUTH, QUIT,
+ *   no credential byte sent. Mechanism by smtp_auth_select(); none usable:
+ *   SMTP_ERR_NO_AUTH_MECH, stage AUTH, QUIT, s.fail.field = "offered: ..."
+ *   (the AUTH line's mechanisms, or "none"). 235: on to MAIL. 535 or a 5.7.x
+ *   enhanced code: SMTP_ERR_AUTH_REFUSED with the reply, stage AUTH, QUIT;
+ *   any other refusal (454 4.7.0 ...): SMTP_ERR_REPLY, stage AUTH, QUIT.
+ *   A challenge the mechanism cannot answer, or a SCRAM server signature
+ *   that does not match (or a 235 before it): the SMTP_AUTH_ERR_* code,
+ *   stage AUTH; the exchange is cancelled with "*", then QUIT.
+ *   Credential lines are wiped from the engine and from the output buffer
+ *   as soon as the transport took them (smtp_session_sent zeroes the bytes
+ *   it releases).
  * - Status SUCCESS iff every message was accepted at the final dot (for
  *   message_count == 0, a "gateway test": iff greeting and EHLO/HELO passed).
  */
@@ -77,6 +100,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smtp_auth.h"
 #include "smtp_opts.h"
 #include "smtp_reply.h"
 
@@ -92,6 +116,12 @@
 #define SMTP_ERR_PROTOCOL       -0x0209 /* unexpected or malformed reply */
 #define SMTP_ERR_STATE          -0x020A /* call out of order (feed before start) */
 #define SMTP_ERR_PREPARE        -0x020B /* the config's prepare() refused the server's offer */
+#define SMTP_ERR_NO_STARTTLS    -0x020C /* STARTTLS required but not offered (stage EHLO/HELO) */
+#define SMTP_ERR_CLEARTEXT_AUTH -0x020D /* AUTH configured, channel not secure, cleartext not allowed */
+#define SMTP_ERR_NO_AUTH_MECH   -0x020E /* no usable mechanism offered; s.fail.field lists the offer */
+#define SMTP_ERR_AUTH_REFUSED   -0x020F /* sign-in refused: 535 or a 5.7.x reply to AUTH */
+/* Failures inside the SASL exchange (bad server signature, malformed
+ * challenge) carry the SMTP_AUTH_ERR_* code of smtp_auth.h. */
 
 /* Where a failure happened: the step in progress. */
 typedef enum smtp_stage {
@@ -105,8 +135,17 @@ typedef enum smtp_stage {
     SMTP_STAGE_CONTENT,    /* sending content, or waiting for the final-dot reply */
     SMTP_STAGE_RSET,
     SMTP_STAGE_QUIT,
-    SMTP_STAGE_CONNECT     /* smtp_session_closed() before smtp_session_start() */
+    SMTP_STAGE_CONNECT,    /* smtp_session_closed() before smtp_session_start() */
+    SMTP_STAGE_STARTTLS,   /* STARTTLS sent, or waiting for smtp_session_tls_ready() */
+    SMTP_STAGE_AUTH        /* the AUTH exchange */
 } smtp_stage_t;
+
+/* How the channel is protected. */
+typedef enum smtp_tls_mode {
+    SMTP_TLS_NONE = 0,     /* cleartext */
+    SMTP_TLS_STARTTLS,     /* required: no STARTTLS offered = failure, never cleartext */
+    SMTP_TLS_IMPLICIT      /* the transport did the TLS handshake before start (port 465) */
+} smtp_tls_mode_t;
 
 typedef enum smtp_status {
     SMTP_SESSION_RUNNING = 0,
@@ -189,15 +228,25 @@ typedef struct smtp_config {
      * the session fails with SMTP_ERR_PREPARE (stage EHLO/HELO) and QUITs. */
     int (*prepare)(void *arg, const struct smtp_ext *ext);
     void *prepare_arg;
+
+    /* TLS: SMTP_TLS_NONE (0) keeps the behaviour without TLS. */
+    smtp_tls_mode_t tls;
+    /* Authentication: none when auth_user is NULL. user and password are
+     * caller owned (the engine never copies them except into the AUTH
+     * lines, which it wipes once sent). */
+    const char *auth_user;
+    const char *auth_pass;
+    unsigned auth_mech;                 /* 0: strongest both offer; else one SMTP_AUTH_* bit */
+    int allow_cleartext_auth;           /* 1: AUTH even without TLS (insecure) */
+    /* SCRAM client nonce: a fixed string (tests only), else auth_rng makes
+     * one; one of the two is required unless auth_mech forces another
+     * mechanism. auth_rng returns 0 on success (hal_rng's fill shape). */
+    const char *auth_nonce;
+    int (*auth_rng)(void *arg, uint8_t *buf, size_t len);
+    void *auth_rng_arg;
 } smtp_config_t;
 
-#define SMTP_AUTH_PLAIN         (1u << 0)
-#define SMTP_AUTH_LOGIN         (1u << 1)
-#define SMTP_AUTH_CRAM_MD5      (1u << 2)
-#define SMTP_AUTH_SCRAM_SHA_1   (1u << 3)
-#define SMTP_AUTH_SCRAM_SHA_256 (1u << 4)
-#define SMTP_AUTH_XOAUTH2       (1u << 5)
-#define SMTP_AUTH_OAUTHBEARER   (1u << 6)
+/* SMTP_AUTH_* mechanism bits: smtp_auth.h. */
 
 /* Extensions from the EHLO reply (all 0 after HELO). */
 typedef struct smtp_ext {
@@ -212,6 +261,7 @@ typedef struct smtp_ext {
     int chunking;
     int smtputf8;
     int dsn;
+    char auth_offered[64];   /* the AUTH line's mechanisms as sent, cut to fit */
 } smtp_ext_t;
 
 typedef struct smtp_stats {
@@ -260,6 +310,10 @@ typedef struct smtp_session {
     uint8_t chunk[SMTP_BODY_CHUNK];
     size_t chunk_len;
     size_t chunk_pos;
+    int secure;              /* TLS is up (implicit, or after tls_ready) */
+    int authed;              /* AUTH done (or not configured) */
+    size_t auth_pos;         /* bytes of auth.line already in out */
+    smtp_auth_t auth;
 } smtp_session_t;
 
 /* Set up s for cfg with the caller's output buffer (outcap >=
@@ -272,7 +326,9 @@ typedef struct smtp_session {
  * not NULL), no byte will ever be produced: do not connect. */
 int smtp_session_init(smtp_session_t *s, const smtp_config_t *cfg, uint8_t *outbuf, size_t outcap);
 
-/* Wipe s. Safe on a zeroed or failed context, and twice. */
+/* Wipe s, and the output not yet taken from the caller's output buffer
+ * (it may hold an AUTH line): the buffer must still be valid. Safe on a
+ * zeroed or failed context, and twice. */
 void smtp_session_free(smtp_session_t *s);
 
 /* TCP is connected: start waiting for the greeting. 0 or SMTP_ERR_STATE.
@@ -297,6 +353,18 @@ int smtp_session_sent(smtp_session_t *s, size_t n);
 
 /* The peer closed or the connection failed. */
 int smtp_session_closed(smtp_session_t *s, uint32_t now_ms);
+
+/* 1 when the engine waits for the TLS upgrade: the server answered 220 to
+ * STARTTLS and there is no output left. The transport then runs the TLS
+ * handshake (verifying the certificate) and calls smtp_session_tls_ready(),
+ * or smtp_session_closed() if it failed. Feeding any byte meanwhile is a
+ * protocol failure (RFC 3207 command injection defence). */
+int smtp_session_wants_tls(const smtp_session_t *s);
+
+/* The TLS handshake succeeded and the certificate was verified: the engine
+ * forgets every extension learned (s.ext is cleared) and sends EHLO again.
+ * 0, or SMTP_ERR_STATE when no upgrade was awaited. */
+int smtp_session_tls_ready(smtp_session_t *s, uint32_t now_ms);
 
 /* SMTP_SESSION_RUNNING, _SUCCESS or _FAILED. */
 smtp_status_t smtp_session_status(const smtp_session_t *s);

@@ -3,11 +3,16 @@
  * Build and run (from the project root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ismtp/include \
  *     tests/fuzz/fuzz_smtp_session.c smtp/smtp_session.c smtp/smtp_reply.c \
+ *     smtp/smtp_auth.c -lmbedcrypto \
  *     -o build/fuzz_smtp_session && ./build/fuzz_smtp_session -max_total_time=60
  *
  * Input layout: byte 0 = feed chunk size, byte 1 = how much output the
- * "transport" takes each time, byte 2 = tick/close controls; the rest is what
- * the server says. The output buffer is the smallest allowed, so partial
+ * "transport" takes each time, byte 2 = tick/close controls and the TLS/AUTH
+ * settings (bits 2-3: none, STARTTLS + AUTH automatic, implicit TLS + AUTH
+ * forced by bits 4-5, cleartext AUTH allowed); the rest is what the server
+ * says. Whenever the engine wants TLS, the "transport" says it is up.
+ * Invariant checked: no AUTH command leaves before the channel is secure
+ * unless cleartext AUTH was allowed. The output buffer is the smallest allowed, so partial
  * writes and a full buffer are exercised.
  */
 #include <stddef.h>
@@ -35,7 +40,7 @@ static long fuzz_read(void *arg, uint8_t *buf, size_t cap)
     return (long)n;
 }
 
-static void fuzz_drain(smtp_session_t *s, size_t take)
+static void fuzz_drain(smtp_session_t *s, size_t take, int *secure)
 {
     const uint8_t *p;
     size_t len;
@@ -47,9 +52,19 @@ static void fuzz_drain(smtp_session_t *s, size_t take)
         if (len > SMTP_OUTBUF_MIN) {
             abort();
         }
+        if (!*secure && memmem(p, n, "AUTH", 4) != NULL) {
+            abort(); /* credentials before TLS */
+        }
         if (smtp_session_sent(s, n) != 0) {
             abort();
         }
+    }
+    if (smtp_session_wants_tls(s)) {
+        if (smtp_session_tls_ready(s, 0) != 0) {
+            abort();
+        }
+        *secure = 1;
+        fuzz_drain(s, take, secure);
     }
 }
 
@@ -70,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t chunk;
     size_t take;
     uint8_t ctl;
+    int secure;
     size_t i;
 
     if (size < 3) {
@@ -96,15 +112,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.ehlo_domain = "client.example.test";
     cfg.messages = msgs;
     cfg.message_count = 2;
+    switch ((ctl >> 2) & 3) {
+    case 1:
+        cfg.tls = SMTP_TLS_STARTTLS;
+        break;
+    case 2:
+        cfg.tls = SMTP_TLS_IMPLICIT;
+        cfg.auth_mech =
+            (unsigned[]){0, SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN, SMTP_AUTH_CRAM_MD5}[(ctl >> 4) & 3];
+        break;
+    case 3:
+        cfg.allow_cleartext_auth = 1;
+        break;
+    default:
+        break;
+    }
+    if ((ctl >> 2) & 3) {
+        cfg.auth_user = "user";
+        cfg.auth_pass = "pencil";
+        cfg.auth_nonce = "rOprNGfwEbeRWgbNEkqO";
+    }
+    /* What the no-credentials-before-TLS invariant may assume. */
+    secure = (cfg.tls == SMTP_TLS_IMPLICIT || cfg.allow_cleartext_auth);
     if (smtp_session_init(&s, &cfg, out, sizeof(out)) != 0 || smtp_session_start(&s, now) != 0) {
         abort();
     }
-    fuzz_drain(&s, take);
+    fuzz_drain(&s, take, &secure);
     for (i = 0; i < size; i += chunk) {
         size_t n = (size - i < chunk) ? size - i : chunk;
 
         smtp_session_feed(&s, data + i, n, now);
-        fuzz_drain(&s, take);
+        fuzz_drain(&s, take, &secure);
         if (ctl & 1) {
             now += 61u * 1000u;
             smtp_session_tick(&s, now);
@@ -114,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         smtp_session_closed(&s, now);
     }
     smtp_session_tick(&s, now + 3600u * 1000u);
-    fuzz_drain(&s, 0);
+    fuzz_drain(&s, 0, &secure);
     if (!smtp_session_done(&s)) {
         abort(); /* an hour later everything has timed out */
     }

@@ -32,7 +32,8 @@ typedef struct {
     size_t chunk;    /* bytes per read; 0: as many as asked */
 } msg_spec_t;
 
-typedef enum { EV_END = 0, EV_FEED, EV_TICK, EV_CLOSE } ev_kind_t;
+/* EV_TLS: the transport's TLS handshake succeeded (smtp_session_tls_ready). */
+typedef enum { EV_END = 0, EV_FEED, EV_TICK, EV_CLOSE, EV_TLS } ev_kind_t;
 
 typedef struct {
     ev_kind_t kind;
@@ -67,6 +68,9 @@ static const smtp_timeouts_t t_timeouts = {
     .data_term_ms = 6000,
     .quit_ms = 7000,
 };
+
+/* TLS and AUTH settings of the next run (zero: none), set by run_both_cfg. */
+static smtp_config_t t_extra;
 
 static long body_read(void *arg, uint8_t *buf, size_t cap)
 {
@@ -132,6 +136,14 @@ static void run_once(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, int 
     cfg.timeouts = t_timeouts;
     cfg.messages = msgs;
     cfg.message_count = nmsg;
+    cfg.tls = t_extra.tls;
+    cfg.auth_user = t_extra.auth_user;
+    cfg.auth_pass = t_extra.auth_pass;
+    cfg.auth_mech = t_extra.auth_mech;
+    cfg.allow_cleartext_auth = t_extra.allow_cleartext_auth;
+    cfg.auth_nonce = t_extra.auth_nonce;
+    cfg.auth_rng = t_extra.auth_rng;
+    cfg.auth_rng_arg = t_extra.auth_rng_arg;
 
     o->init_rc = smtp_session_init(&s, &cfg, outbuf, outcap);
     if (o->init_rc == 0) {
@@ -158,6 +170,13 @@ static void run_once(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, int 
             }
         } else if (ev->kind == EV_TICK) {
             assert_int_equal(smtp_session_tick(&s, T0 + ev->ms), 0);
+        } else if (ev->kind == EV_TLS) {
+            /* The engine asks for TLS and is silent until it is up. */
+            assert_int_equal(smtp_session_wants_tls(&s), 1);
+            drain(&s, o);
+            assert_int_equal(o->client_len, o->mark[e]);
+            assert_int_equal(smtp_session_tls_ready(&s, T0), 0);
+            assert_int_equal(smtp_session_wants_tls(&s), 0);
         } else {
             assert_int_equal(smtp_session_closed(&s, T0), 0);
         }
@@ -169,6 +188,10 @@ static void run_once(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, int 
     o->stats = s.stats;
     o->ext = s.ext;
     smtp_session_free(&s);
+    /* Every byte released by the transport was wiped (credential lines). */
+    for (i = 0; i < outcap; i++) {
+        assert_int_equal(outbuf[i], 0);
+    }
 }
 
 static void assert_info_equal(const smtp_reply_info_t *a, const smtp_reply_info_t *b)
@@ -1064,6 +1087,532 @@ static void test_session_close_before_start_fails_at_connect(void **state)
     smtp_session_free(&s);
 }
 
+/* ---- STARTTLS and AUTH --------------------------------------------------- */
+
+#define TLS {EV_TLS, NULL, 0}
+#define EHLO_TLS "250-mx.example.test\r\n250-PIPELINING\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n"
+#define EHLO_AUTH "250-mx.example.test\r\n250-AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256\r\n250 8BITMIME\r\n"
+#define READY "220 2.0.0 Ready to start TLS\r\n"
+#define AUTH_OK "235 2.7.0 Authentication successful\r\n"
+#define C_QUIT "QUIT\r\n"
+/* RFC 2195 and RFC 7677 section 3 (see tests/unit/smtp_auth). */
+#define CRAM_CHAL "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"
+#define CRAM_RESP "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"
+#define SCRAM_C1 "AUTH SCRAM-SHA-256 biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8=\r\n"
+#define SCRAM_S1                                                                                  \
+    "334 cj1yT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbGopaE5sRiRrMCxzPVcyMlphSjBTTlk3" \
+    "c29Fc1VFamI2Z1E9PSxpPTQwOTY=\r\n"
+#define SCRAM_C2                                                                                  \
+    "Yz1iaXdzLHI9ck9wck5HZndFYmVSV2diTkVrcU8laHZZRHBXVWEyUmFUQ0FmdXhGSWxqKWhObEYkazAscD1kSHpiWmFw" \
+    "V0lrNGpVaE4rVXRlOXl0YWc5empmTUhnc3FtbWl6N0FuZFZRPQ==\r\n"
+#define SCRAM_S2 "334 dj02cnJpVFJCaTIzV3BSUi93dHVwK21NaFVaVW4vZEI1bkxUSlJzamw5NUc0PQ==\r\n"
+#define SCRAM_S2_BAD "334 dj03cnJpVFJCaTIzV3BSUi93dHVwK21NaFVaVW4vZEI1bkxUSlJzamw5NUc0PQ==\r\n"
+
+static void run_both_cfg(const msg_spec_t *specs, size_t nmsg, const ev_t *evs,
+                         const smtp_config_t *extra, outcome_t *o)
+{
+    t_extra = *extra;
+    run_both(specs, nmsg, evs, o);
+    memset(&t_extra, 0, sizeof(t_extra));
+}
+
+static int t_contains(const outcome_t *o, const char *needle)
+{
+    size_t n = strlen(needle);
+    size_t i;
+
+    for (i = 0; i + n <= o->client_len; i++) {
+        if (memcmp(o->client + i, needle, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Neither the password "tanstaaftanstaaf" nor any base64 form of it that
+ * PLAIN or LOGIN would send crossed the wire. */
+static void assert_no_credentials(const outcome_t *o)
+{
+    assert_false(t_contains(o, "tanstaaftanstaaf"));
+    assert_false(t_contains(o, "dGFuc3RhYWZ0YW5zdGFhZg")); /* base64("tanstaaftanstaaf") */
+    assert_false(t_contains(o, "AHRpbQB0YW5zdGFhZnRhbnN0YWFm")); /* PLAIN tim */
+    assert_false(t_contains(o, "AUTH"));
+}
+
+static void test_starttls_upgrades_then_ehlo_again_and_forgets_old_extensions(void **state)
+{
+    static outcome_t o;
+    /* PIPELINING before TLS only: the MAIL after TLS must wait for replies. */
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_TLS), FEED(READY), TLS, FEED(EHLO_PLAIN),
+        FEED("250 2.1.0 Ok\r\n"), FEED("250 2.1.5 Ok\r\n"), FEED("250 2.1.5 Ok\r\n"),
+        FEED("354 End data\r\n"), FEED(OK_QUEUED), FEED(BYE), END,
+    };
+    const smtp_config_t extra = {.tls = SMTP_TLS_STARTTLS};
+
+    (void)state;
+    run_both_cfg(&one_msg, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO "STARTTLS\r\n" C_EHLO C_MAIL C_RCPT1 C_RCPT2 "DATA\r\n" BODY
+                          ".\r\nQUIT\r\n");
+    assert_int_equal(o.mark[2] - o.mark[1], strlen("STARTTLS\r\n")); /* alone */
+    assert_int_equal(o.mark[3], o.mark[2]);                          /* silent after 220 */
+    assert_int_equal(o.mark[4] - o.mark[3], strlen(C_EHLO));         /* EHLO once TLS is up */
+    assert_int_equal(o.mark[6] - o.mark[5], strlen(C_RCPT1));        /* not pipelined now */
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.ext.pipelining, 0);
+    assert_int_equal(o.ext.starttls, 0);
+    assert_int_equal(o.ext.auth, 0);
+    assert_string_equal(o.ext.auth_offered, "");
+    assert_int_equal(o.ext.eightbitmime, 1);
+}
+
+static void test_starttls_not_offered_fails_without_any_mail(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED(GREETING), FEED(EHLO_PIPE), FEED(BYE), END};
+    const smtp_config_t extra = {.tls = SMTP_TLS_STARTTLS};
+
+    (void)state;
+    run_both_cfg(&one_msg, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO C_QUIT);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_ERR_NO_STARTTLS);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_EHLO);
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_NO_STARTTLS);
+    assert_string_equal(smtp_strerror(SMTP_ERR_NO_STARTTLS), "the server does not offer STARTTLS");
+}
+
+static void test_starttls_454_fails_with_the_reply(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_TLS), FEED("454 4.7.0 TLS not available due to local problem\r\n"),
+        FEED(BYE), END,
+    };
+    const smtp_config_t extra = {.tls = SMTP_TLS_STARTTLS};
+
+    (void)state;
+    run_both_cfg(&one_msg, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO "STARTTLS\r\n" C_QUIT);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_ERR_REPLY);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_STARTTLS);
+    assert_string_equal(smtp_stage_name(o.fail.stage), "starttls");
+    assert_int_equal(o.fail.reply.code, 454);
+    assert_string_equal(o.fail.reply.enhanced, "4.7.0");
+    assert_string_equal(o.fail.reply.text, "TLS not available due to local problem");
+}
+
+static void test_starttls_bytes_after_the_220_are_a_protocol_error(void **state)
+{
+    static outcome_t o;
+    /* Same read, then a later read before the handshake. */
+    static const ev_t same[] = {
+        FEED(GREETING), FEED(EHLO_TLS), FEED(READY "250-injected\r\n"), END,
+    };
+    static const ev_t later[] = {
+        FEED(GREETING), FEED(EHLO_TLS), FEED(READY), FEED("2"), END,
+    };
+    const smtp_config_t extra = {.tls = SMTP_TLS_STARTTLS};
+    const ev_t *cases[] = {same, later};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        run_both_cfg(&one_msg, 1, cases[i], &extra, &o);
+        assert_client(&o, C_EHLO "STARTTLS\r\n");
+        assert_int_equal(o.status, SMTP_SESSION_FAILED);
+        assert_int_equal(o.fail.error, SMTP_ERR_PROTOCOL);
+        assert_int_equal(o.fail.stage, SMTP_STAGE_STARTTLS);
+        assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    }
+}
+
+static void test_tls_ready_out_of_turn_is_refused(void **state)
+{
+    static uint8_t out[SMTP_OUTBUF_MIN];
+    smtp_config_t cfg;
+    smtp_session_t s;
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.ehlo_domain = "client.example.test";
+    cfg.tls = SMTP_TLS_STARTTLS;
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), 0);
+    assert_int_equal(smtp_session_tls_ready(&s, 0), SMTP_ERR_STATE);
+    assert_int_equal(smtp_session_start(&s, 0), 0);
+    assert_int_equal(smtp_session_wants_tls(&s), 0);
+    assert_int_equal(smtp_session_tls_ready(&s, 0), SMTP_ERR_STATE);
+    /* Closed during the handshake: stage starttls. */
+    assert_int_equal(smtp_session_feed(&s, (const uint8_t *)GREETING, strlen(GREETING), 0), 0);
+    assert_int_equal(smtp_session_feed(&s, (const uint8_t *)EHLO_TLS, strlen(EHLO_TLS), 0), 0);
+    assert_int_equal(smtp_session_feed(&s, (const uint8_t *)READY, strlen(READY), 0), 0);
+    assert_int_equal(smtp_session_wants_tls(&s), 0); /* EHLO and STARTTLS not yet taken */
+    {
+        size_t len;
+
+        (void)smtp_session_output(&s, &len);
+        assert_int_equal(len, strlen(C_EHLO "STARTTLS\r\n"));
+        assert_int_equal(smtp_session_sent(&s, len), 0);
+    }
+    assert_int_equal(smtp_session_wants_tls(&s), 1);
+    assert_int_equal(smtp_session_closed(&s, 0), 0);
+    assert_int_equal(s.fail.error, SMTP_ERR_CLOSED);
+    assert_int_equal(s.fail.stage, SMTP_STAGE_STARTTLS);
+    smtp_session_free(&s);
+}
+
+typedef struct {
+    unsigned forced;
+    const char *auth_line;   /* the client's first AUTH line */
+    ev_t evs[8];
+    const char *client;      /* whole client transcript */
+} auth_case_t;
+
+static void test_auth_sends_exact_bytes_for_each_mechanism(void **state)
+{
+    static outcome_t o;
+    static const auth_case_t cases[] = {
+        {SMTP_AUTH_PLAIN, NULL,
+         {FEED(GREETING), FEED(EHLO_AUTH), FEED(AUTH_OK), FEED(BYE), END},
+         C_EHLO "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n" C_QUIT},
+        {SMTP_AUTH_LOGIN, NULL,
+         {FEED(GREETING), FEED(EHLO_AUTH), FEED("334 VXNlcm5hbWU6\r\n"), FEED("334 UGFzc3dvcmQ6\r\n"),
+          FEED(AUTH_OK), FEED(BYE), END},
+         C_EHLO "AUTH LOGIN\r\ndGlt\r\ndGFuc3RhYWZ0YW5zdGFhZg==\r\n" C_QUIT},
+        {SMTP_AUTH_CRAM_MD5, NULL,
+         {FEED(GREETING), FEED(EHLO_AUTH), FEED(CRAM_CHAL), FEED(AUTH_OK), FEED(BYE), END},
+         C_EHLO "AUTH CRAM-MD5\r\n" CRAM_RESP C_QUIT},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const smtp_config_t extra = {
+            .tls = SMTP_TLS_IMPLICIT,
+            .auth_user = "tim",
+            .auth_pass = "tanstaaftanstaaf",
+            .auth_mech = cases[i].forced,
+        };
+
+        run_both_cfg(NULL, 0, cases[i].evs, &extra, &o);
+        assert_client(&o, cases[i].client);
+        assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+        assert_int_equal(o.fail.error, 0);
+    }
+}
+
+static void test_auth_scram_sha256_matches_rfc7677_then_sends_mail(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_AUTH), FEED(SCRAM_S1), FEED(SCRAM_S2), FEED(AUTH_OK),
+        FEED("250 2.1.0 Ok\r\n"), FEED("250 2.1.5 Ok\r\n"), FEED("250 2.1.5 Ok\r\n"),
+        FEED("354 End data\r\n"), FEED(OK_QUEUED), FEED(BYE), END,
+    };
+    const smtp_config_t extra = {
+        .tls = SMTP_TLS_IMPLICIT,
+        .auth_user = "user",
+        .auth_pass = "pencil",
+        .auth_nonce = "rOprNGfwEbeRWgbNEkqO",
+    };
+
+    (void)state;
+    run_both_cfg(&one_msg, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO SCRAM_C1 SCRAM_C2 "\r\n" C_MAIL C_RCPT1 C_RCPT2 "DATA\r\n" BODY
+                          ".\r\nQUIT\r\n");
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.ext.auth, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN | SMTP_AUTH_CRAM_MD5 |
+                                     SMTP_AUTH_SCRAM_SHA_256);
+}
+
+static void test_auth_scram_with_a_wrong_server_signature_fails_and_cancels(void **state)
+{
+    static outcome_t o;
+    static const ev_t bad_sig[] = {
+        FEED(GREETING), FEED(EHLO_AUTH), FEED(SCRAM_S1), FEED(SCRAM_S2_BAD),
+        FEED("501 5.7.0 Authentication cancelled\r\n"), FEED(BYE), END,
+    };
+    /* The server skips its proof and says 235 at once. */
+    static const ev_t no_sig[] = {
+        FEED(GREETING), FEED(EHLO_AUTH), FEED(SCRAM_S1), FEED(AUTH_OK), FEED(BYE), END,
+    };
+    const smtp_config_t extra = {
+        .tls = SMTP_TLS_IMPLICIT,
+        .auth_user = "user",
+        .auth_pass = "pencil",
+        .auth_nonce = "rOprNGfwEbeRWgbNEkqO",
+    };
+
+    (void)state;
+    run_both_cfg(&one_msg, 1, bad_sig, &extra, &o);
+    assert_client(&o, C_EHLO SCRAM_C1 SCRAM_C2 "*\r\n" C_QUIT);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_AUTH_ERR_SERVER_PROOF);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_AUTH);
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_string_equal(smtp_strerror(o.fail.error),
+                        "the server failed to prove it knows the password");
+
+    run_both_cfg(&one_msg, 1, no_sig, &extra, &o);
+    assert_client(&o, C_EHLO SCRAM_C1 SCRAM_C2 C_QUIT);
+    assert_int_equal(o.fail.error, SMTP_AUTH_ERR_SERVER_PROOF);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_AUTH);
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+}
+
+static void test_auth_535_fails_at_stage_auth_with_the_text(void **state)
+{
+    static outcome_t o;
+    static const ev_t refused[] = {
+        FEED(GREETING), FEED(EHLO_AUTH),
+        FEED("535 5.7.8 Error: authentication failed: authentication failure\r\n"), FEED(BYE), END,
+    };
+    static const ev_t temporary[] = {
+        FEED(GREETING), FEED(EHLO_AUTH),
+        FEED("454 4.7.0 Temporary authentication failure\r\n"), FEED(BYE), END,
+    };
+    const smtp_config_t extra = {
+        .tls = SMTP_TLS_IMPLICIT,
+        .auth_user = "tim",
+        .auth_pass = "tanstaaftanstaaf",
+        .auth_mech = SMTP_AUTH_PLAIN,
+    };
+
+    (void)state;
+    run_both_cfg(&one_msg, 1, refused, &extra, &o);
+    assert_client(&o, C_EHLO "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n" C_QUIT);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_ERR_AUTH_REFUSED);
+    assert_string_equal(smtp_stage_name(o.fail.stage), "auth");
+    assert_int_equal(o.fail.reply.code, 535);
+    assert_string_equal(o.fail.reply.enhanced, "5.7.8");
+    assert_string_equal(o.fail.reply.text, "Error: authentication failed: authentication failure");
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_AUTH_REFUSED);
+    assert_string_equal(smtp_strerror(SMTP_ERR_AUTH_REFUSED), "sign-in refused by the gateway");
+
+    run_both_cfg(&one_msg, 1, temporary, &extra, &o);
+    assert_int_equal(o.fail.error, SMTP_ERR_REPLY);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_AUTH);
+    assert_int_equal(o.fail.reply.code, 454);
+}
+
+static void test_auth_refuses_to_send_credentials_in_cleartext(void **state)
+{
+    static outcome_t o;
+    static const ev_t plain[] = {FEED(GREETING), FEED(EHLO_AUTH), FEED(BYE), END};
+    /* STARTTLS required but not offered: no credentials either. */
+    static const ev_t no_tls[] = {FEED(GREETING), FEED(EHLO_AUTH), FEED(BYE), END};
+    smtp_config_t extra = {
+        .tls = SMTP_TLS_NONE,
+        .auth_user = "tim",
+        .auth_pass = "tanstaaftanstaaf",
+        .auth_mech = SMTP_AUTH_PLAIN,
+    };
+    unsigned mechs[] = {SMTP_AUTH_PLAIN, SMTP_AUTH_LOGIN, 0};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+        extra.auth_mech = mechs[i];
+        extra.auth_nonce = "rOprNGfwEbeRWgbNEkqO";
+        run_both_cfg(&one_msg, 1, plain, &extra, &o);
+        assert_client(&o, C_EHLO C_QUIT);
+        assert_no_credentials(&o);
+        assert_int_equal(o.status, SMTP_SESSION_FAILED);
+        assert_int_equal(o.fail.error, SMTP_ERR_CLEARTEXT_AUTH);
+        assert_int_equal(o.fail.stage, SMTP_STAGE_AUTH);
+        assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    }
+    extra.tls = SMTP_TLS_STARTTLS;
+    run_both_cfg(&one_msg, 1, no_tls, &extra, &o);
+    assert_client(&o, C_EHLO C_QUIT);
+    assert_no_credentials(&o);
+    assert_int_equal(o.fail.error, SMTP_ERR_NO_STARTTLS);
+}
+
+static void test_auth_in_cleartext_only_when_explicitly_allowed(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED(GREETING), FEED(EHLO_AUTH), FEED(AUTH_OK), FEED(BYE), END};
+    const smtp_config_t extra = {
+        .auth_user = "tim",
+        .auth_pass = "tanstaaftanstaaf",
+        .auth_mech = SMTP_AUTH_PLAIN,
+        .allow_cleartext_auth = 1,
+    };
+
+    (void)state;
+    run_both_cfg(NULL, 0, evs, &extra, &o);
+    assert_client(&o, C_EHLO "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n" C_QUIT);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+}
+
+static void test_starttls_then_auth_sends_credentials_only_inside_tls(void **state)
+{
+    static outcome_t o;
+    /* AUTH PLAIN is offered before TLS too: it must not be used there. */
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_TLS), FEED(READY), TLS,
+        FEED("250-mx.example.test\r\n250-PIPELINING\r\n250 AUTH LOGIN PLAIN CRAM-MD5\r\n"),
+        FEED(CRAM_CHAL), FEED(AUTH_OK),
+        FEED("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data\r\n"),
+        FEED(OK_QUEUED BYE), END,
+    };
+    const smtp_config_t extra = {
+        .tls = SMTP_TLS_STARTTLS,
+        .auth_user = "tim",
+        .auth_pass = "tanstaaftanstaaf",
+        .auth_nonce = "rOprNGfwEbeRWgbNEkqO",
+    };
+
+    (void)state;
+    run_both_cfg(&one_msg, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO "STARTTLS\r\n" C_EHLO "AUTH CRAM-MD5\r\n" CRAM_RESP C_MAIL C_RCPT1
+                          C_RCPT2 "DATA\r\n" BODY ".\r\nQUIT\r\n");
+    assert_int_equal(o.mark[3], o.mark[2]);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.ext.auth, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN | SMTP_AUTH_CRAM_MD5);
+    assert_string_equal(o.ext.auth_offered, "LOGIN PLAIN CRAM-MD5");
+    /* Five client flights after the greeting with STARTTLS + AUTH. */
+    assert_int_equal(o.stats.flights, 7);
+}
+
+static void test_auth_selects_the_strongest_mechanism_or_fails_naming_the_offer(void **state)
+{
+    static outcome_t o;
+    static const ev_t login_plain[] = {
+        FEED(GREETING), FEED("250-mx\r\n250-AUTH LOGIN\r\n250 AUTH=PLAIN\r\n"), FEED(AUTH_OK),
+        FEED(BYE), END,
+    };
+    static const ev_t unusable[] = {
+        FEED(GREETING), FEED("250-mx\r\n250 AUTH XOAUTH2 GSSAPI\r\n"), FEED(BYE), END,
+    };
+    static const ev_t no_auth[] = {FEED(GREETING), FEED(EHLO_PLAIN), FEED(BYE), END};
+    smtp_config_t extra = {
+        .tls = SMTP_TLS_IMPLICIT,
+        .auth_user = "tim",
+        .auth_pass = "tanstaaftanstaaf",
+        .auth_nonce = "rOprNGfwEbeRWgbNEkqO",
+    };
+
+    (void)state;
+    run_both_cfg(NULL, 0, login_plain, &extra, &o);
+    assert_client(&o, C_EHLO "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm\r\n" C_QUIT);
+    assert_string_equal(o.ext.auth_offered, "LOGIN PLAIN");
+
+    run_both_cfg(&one_msg, 1, unusable, &extra, &o);
+    assert_client(&o, C_EHLO C_QUIT);
+    assert_int_equal(o.fail.error, SMTP_ERR_NO_AUTH_MECH);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_AUTH);
+    assert_string_equal(o.fail.field, "offered: XOAUTH2 GSSAPI");
+    assert_string_equal(o.res[0].fail.field, "offered: XOAUTH2 GSSAPI");
+
+    run_both_cfg(&one_msg, 1, no_auth, &extra, &o);
+    assert_int_equal(o.fail.error, SMTP_ERR_NO_AUTH_MECH);
+    assert_string_equal(o.fail.field, "offered: none");
+
+    /* Forced CRAM-MD5, server offers LOGIN and PLAIN only: no substitute. */
+    extra.auth_mech = SMTP_AUTH_CRAM_MD5;
+    run_both_cfg(NULL, 0, login_plain, &extra, &o);
+    assert_client(&o, C_EHLO C_QUIT);
+    assert_int_equal(o.fail.error, SMTP_ERR_NO_AUTH_MECH);
+}
+
+static int t_rng_counting(void *arg, uint8_t *buf, size_t len)
+{
+    size_t i;
+
+    (void)arg;
+    for (i = 0; i < len; i++) {
+        buf[i] = (uint8_t)i;
+    }
+    return 0;
+}
+
+static void test_auth_scram_nonce_comes_from_the_rng_when_none_is_fixed(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED(GREETING), FEED(EHLO_AUTH), FEED("535 5.7.8 no\r\n"),
+                               FEED(BYE), END};
+    const smtp_config_t extra = {
+        .tls = SMTP_TLS_IMPLICIT,
+        .auth_user = "user",
+        .auth_pass = "pencil",
+        .auth_rng = t_rng_counting,
+    };
+
+    (void)state;
+    run_both_cfg(NULL, 0, evs, &extra, &o);
+    /* base64("n,,n=user,r=AAECAwQFBgcICQoLDA0ODxAR") */
+    assert_client(&o, C_EHLO "AUTH SCRAM-SHA-256 biwsbj11c2VyLHI9QUFFQ0F3UUZCZ2NJQ1FvTERBME9EeEFS\r\n"
+                             C_QUIT);
+    assert_int_equal(o.fail.error, SMTP_ERR_AUTH_REFUSED);
+}
+
+static void test_auth_line_longer_than_the_output_buffer_goes_in_pieces(void **state)
+{
+    static outcome_t o;
+    static char user[SMTP_AUTH_USER_MAX + 1];
+    static char pass[SMTP_AUTH_PASS_MAX + 1];
+    static const ev_t evs[] = {FEED(GREETING), FEED(EHLO_AUTH), FEED(AUTH_OK), FEED(BYE), END};
+    smtp_config_t extra = {
+        .tls = SMTP_TLS_IMPLICIT,
+        .auth_mech = SMTP_AUTH_PLAIN,
+    };
+    /* "\0" + 255 'u' + "\0" + 255 'p' is 512 bytes: 684 base64 characters. */
+    size_t line = strlen("AUTH PLAIN ") + 684 + 2;
+
+    (void)state;
+    memset(user, 'u', SMTP_AUTH_USER_MAX);
+    memset(pass, 'p', SMTP_AUTH_PASS_MAX);
+    extra.auth_user = user;
+    extra.auth_pass = pass;
+    t_extra = extra;
+    run_both_cap(NULL, 0, evs, SMTP_OUTBUF_MIN, &o);
+    memset(&t_extra, 0, sizeof(t_extra));
+    assert_true(line > SMTP_OUTBUF_MIN);
+    assert_int_equal(o.client_len, strlen(C_EHLO) + line + strlen(C_QUIT));
+    assert_memory_equal(o.client + strlen(C_EHLO), "AUTH PLAIN AHV1", 15);
+    assert_memory_equal(o.client + strlen(C_EHLO) + line - 2, "\r\n" C_QUIT, 8);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+}
+
+static void test_init_refuses_bad_tls_and_auth_settings(void **state)
+{
+    static uint8_t out[SMTP_OUTBUF_MIN];
+    smtp_config_t cfg;
+    smtp_session_t s;
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.ehlo_domain = "client.example.test";
+    cfg.auth_user = "tim";
+    cfg.auth_pass = "tanstaaftanstaaf";
+    /* SCRAM may be chosen but there is no nonce source. */
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), SMTP_ERR_BAD_ARGS);
+    assert_string_equal(s.fail.field, "auth_rng");
+    cfg.auth_mech = SMTP_AUTH_PLAIN;
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), 0);
+    cfg.auth_pass = "pw\r\nMAIL FROM:<x@y>";
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), SMTP_ERR_BAD_ARGS);
+    assert_string_equal(s.fail.field, "auth_pass");
+    cfg.auth_pass = "pw";
+    cfg.auth_mech = SMTP_AUTH_XOAUTH2;
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), SMTP_ERR_BAD_ARGS);
+    assert_string_equal(s.fail.field, "auth_mech");
+    cfg.auth_mech = 0;
+    cfg.auth_nonce = "rOprNGfwEbeRWgbNEkqO";
+    cfg.tls = (smtp_tls_mode_t)7;
+    assert_int_equal(smtp_session_init(&s, &cfg, out, sizeof(out)), SMTP_ERR_BAD_ARGS);
+    assert_string_equal(s.fail.field, "tls");
+    smtp_session_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1102,6 +1651,22 @@ int main(void)
         cmocka_unit_test(test_session_rejects_bad_arguments_and_frees_a_zeroed_context),
         cmocka_unit_test(test_session_keeps_success_when_quit_gets_garbage),
         cmocka_unit_test(test_session_close_before_start_fails_at_connect),
+        cmocka_unit_test(test_starttls_upgrades_then_ehlo_again_and_forgets_old_extensions),
+        cmocka_unit_test(test_starttls_not_offered_fails_without_any_mail),
+        cmocka_unit_test(test_starttls_454_fails_with_the_reply),
+        cmocka_unit_test(test_starttls_bytes_after_the_220_are_a_protocol_error),
+        cmocka_unit_test(test_tls_ready_out_of_turn_is_refused),
+        cmocka_unit_test(test_auth_sends_exact_bytes_for_each_mechanism),
+        cmocka_unit_test(test_auth_scram_sha256_matches_rfc7677_then_sends_mail),
+        cmocka_unit_test(test_auth_scram_with_a_wrong_server_signature_fails_and_cancels),
+        cmocka_unit_test(test_auth_535_fails_at_stage_auth_with_the_text),
+        cmocka_unit_test(test_auth_refuses_to_send_credentials_in_cleartext),
+        cmocka_unit_test(test_auth_in_cleartext_only_when_explicitly_allowed),
+        cmocka_unit_test(test_starttls_then_auth_sends_credentials_only_inside_tls),
+        cmocka_unit_test(test_auth_selects_the_strongest_mechanism_or_fails_naming_the_offer),
+        cmocka_unit_test(test_auth_scram_nonce_comes_from_the_rng_when_none_is_fixed),
+        cmocka_unit_test(test_auth_line_longer_than_the_output_buffer_goes_in_pieces),
+        cmocka_unit_test(test_init_refuses_bad_tls_and_auth_settings),
     };
 
     return cmocka_run_group_tests_name("smtp_session", tests, NULL, NULL);
