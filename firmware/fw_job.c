@@ -153,6 +153,9 @@ void fw_job_free(fw_job_t *job)
         return;
     smtp_transport_close(&job->transport);
     smtp_session_free(&job->session);
+    if (job->tls_cfg_ready)
+        smtp_tls_config_free(&job->tls_cfg);
+    job->tls_cfg_ready = 0;
     mime_writer_free(&job->writer);
     fw_job_close_readers(job);
     if (job->shrinking)
@@ -629,12 +632,34 @@ static int fw_job_start_session(fw_job_t *job)
     job->smtp_cfg.timeouts = job->req.timeouts;
     job->smtp_cfg.prepare = fw_job_prepare;
     job->smtp_cfg.prepare_arg = job;
+    job->smtp_cfg.tls = job->req.tls;
+    job->smtp_cfg.auth_user = job->req.auth_user;
+    job->smtp_cfg.auth_pass = job->req.auth_pass;
+    job->smtp_cfg.auth_mech = job->req.auth_mech;
+    job->smtp_cfg.allow_cleartext_auth = job->req.allow_cleartext_auth;
+    job->smtp_cfg.auth_rng = job->env.rng->api->fill;
+    job->smtp_cfg.auth_rng_arg = job->env.rng->ctx;
     rc = smtp_session_init(&job->session, &job->smtp_cfg, job->outbuf, sizeof(job->outbuf));
     if (rc != 0)
         return fw_job_fail(job, "validate", "Cannot start SMTP: %s (%s).", smtp_strerror(rc),
                            job->session.fail.field);
-    rc = smtp_transport_open(&job->transport, &job->session, job->env.clock, job->req.gateway,
-                             job->req.port);
+    if (job->req.tls == SMTP_TLS_NONE) {
+        rc = smtp_transport_open(&job->transport, &job->session, job->env.clock,
+                                 job->req.gateway, job->req.port);
+    } else {
+        smtp_tls_options_t opts = {.ca = job->req.ca, .ca_len = job->req.ca_len,
+                                   .insecure_skip_verify = job->req.insecure_skip_verify,
+                                   .rng = job->env.rng};
+        smtp_transport_tls_t tls = {job->req.tls, &job->tls_cfg, NULL};
+
+        rc = smtp_tls_config_init(&job->tls_cfg, &opts);
+        if (rc != 0)
+            return fw_job_fail(job, "tls", "TLS cannot start: %s. Install the company's CA "
+                               "certificate in E-mail Setup.", smtp_tls_strerror(rc));
+        job->tls_cfg_ready = 1;
+        rc = smtp_transport_open_tls(&job->transport, &job->session, job->env.clock,
+                                     job->req.gateway, job->req.port, &tls);
+    }
     if (rc != 0)
         return fw_job_fail(job, "connect", "Cannot connect to %s:%u: %s.", job->req.gateway,
                            job->req.port, smtp_transport_strerror(rc));
@@ -656,6 +681,15 @@ static void fw_job_finish_session(fw_job_t *job)
                     "DNS server.", job->req.gateway);
         return;
     }
+    if (job->transport.error != 0 && job->transport.tls_info.error != 0) {
+        fw_job_fail(job, "tls",
+                    "TLS with the gateway %s port %u failed: %s. Nothing was sent. Check the "
+                    "gateway name and the CA certificate in E-mail Setup.",
+                    job->req.gateway, job->req.port,
+                    job->transport.tls_info.detail[0] ? job->transport.tls_info.detail
+                    : smtp_transport_strerror(job->transport.error));
+        return;
+    }
     if (job->transport.error != 0) {
         fw_job_fail(job, "connect",
                     "Cannot connect to the gateway %s port %u (%s, lwIP error %d): check the "
@@ -670,6 +704,25 @@ static void fw_job_finish_session(fw_job_t *job)
     }
     for (unsigned i = 0; i < job->mail_count; i++)
         sent += job->mails[i].result.status == SMTP_MSG_SENT;
+    if (f->error == SMTP_ERR_NO_STARTTLS) {
+        fw_job_fail(job, "starttls",
+                    "The gateway %s does not offer STARTTLS: nothing was sent. Use implicit TLS "
+                    "(port 465) or ask the mail administrator to enable STARTTLS.",
+                    job->req.gateway);
+        return;
+    }
+    if (f->error == SMTP_ERR_CLEARTEXT_AUTH || f->error == SMTP_ERR_NO_AUTH_MECH) {
+        fw_job_fail(job, "auth", "Sign-in not possible: %s%s%s. Nothing was sent.",
+                    smtp_strerror(f->error), f->field[0] ? " " : "", f->field);
+        return;
+    }
+    if (f->stage == SMTP_STAGE_AUTH && f->reply.code) {
+        fw_job_fail(job, "auth",
+                    "Sign-in refused by the gateway: %d %s%s%s. Check the SMTP user name and "
+                    "password in E-mail Setup.", f->reply.code, f->reply.enhanced,
+                    f->reply.enhanced[0] ? " " : "", f->reply.text);
+        return;
+    }
     if (f->reply.code)
         fw_job_fail(job, smtp_stage_name(f->stage),
                     "The gateway refused at %s: %d %s%s%s. %u of %u e-mails were sent. Check the "

@@ -24,6 +24,7 @@
 #include "scan_job.h"
 #include "scan_requant.h"
 #include "smtp_session.h"
+#include "smtp_tls.h"
 #include "smtp_transport.h"
 #include "spool.h"
 
@@ -83,6 +84,15 @@ struct fw_job_request {
     const char *ehlo_domain;               /* NULL: the device's address literal */
     const char *spool_prefix;              /* spool blob name prefix, e.g. "j1-" */
     smtp_timeouts_t timeouts;              /* zero: RFC 5321 defaults */
+    /* Security (Administration > E-mail Setup). */
+    smtp_tls_mode_t tls;                   /* none, STARTTLS (required), implicit */
+    const uint8_t *ca;                     /* trusted CA certificates, PEM with its NUL */
+    size_t ca_len;
+    int insecure_skip_verify;              /* explicit, marked insecure on the panel */
+    const char *auth_user;                 /* NULL: no sign-in */
+    const char *auth_pass;
+    unsigned auth_mech;                    /* 0: the strongest both offer; else SMTP_AUTH_* */
+    int allow_cleartext_auth;              /* explicit: credentials without TLS */
     int keep_spool;                        /* keep the spooled pages after the job (service) */
 };
 
@@ -187,6 +197,8 @@ typedef struct fw_job {
     size_t rcpt_count;
     smtp_message_t msgs[FW_JOB_MAIL_MAX];
     smtp_config_t smtp_cfg;
+    smtp_tls_config_t tls_cfg;
+    int tls_cfg_ready;
     smtp_session_t session;
     smtp_transport_t transport;
     uint8_t outbuf[FW_JOB_OUTBUF];

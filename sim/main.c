@@ -124,6 +124,16 @@ static const char sim_send_usage[] =
     "  --gateway HOST[:PORT]  SMTP gateway, IPv4 address or name (default: the settings',\n"
     "                         mail.example.test:25)\n"
     "  --ehlo NAME            EHLO name (default: the device's address literal)\n"
+    "  --tls none|starttls|implicit  TLS to the gateway (starttls: required, never falls back\n"
+    "                         to cleartext; implicit: port 465); the port defaults to 587/465\n"
+    "  --ca FILE              CA certificates (PEM) the gateway's certificate must chain to\n"
+    "  --insecure             accept a certificate that does not verify (reported, insecure)\n"
+    "  --user NAME            sign in to the gateway as NAME (only over TLS)\n"
+    "  --password-file FILE   the password, first line of FILE (or $MFP_SMTP_PASSWORD);\n"
+    "                         never on the command line, never in any output\n"
+    "  --auth MECH            force scram-sha-256, cram-md5, plain or login (default: the\n"
+    "                         strongest both sides offer)\n"
+    "  --allow-cleartext-auth sign in even without TLS (insecure; off by default)\n"
     "  --jam-at N             simulator fault: paper jam when feeding sheet N\n"
     "  --cover-open-at N      simulator fault: the cover is open when feeding sheet N\n"
     "  --stall-at N           simulator fault: the feed stalls halfway through sheet N\n"
@@ -139,7 +149,8 @@ enum {
     OPT_JSON, OPT_FROM, OPT_FROM_NAME, OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_MESSAGE,
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
-    OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_HELP
+    OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_TLS, OPT_CA, OPT_INSECURE,
+    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -161,12 +172,18 @@ static const struct option sim_send_options[] = {
     {"duplex", no_argument, 0, OPT_DUPLEX}, {"flatbed", no_argument, 0, OPT_FLATBED},
     {"max-attachment", required_argument, 0, OPT_MAX_ATTACHMENT},
     {"cover-open-at", required_argument, 0, OPT_COVER_AT},
-    {"stall-at", required_argument, 0, OPT_STALL_AT}, {"help", no_argument, 0, OPT_HELP},
+    {"stall-at", required_argument, 0, OPT_STALL_AT},
+    {"tls", required_argument, 0, OPT_TLS}, {"ca", required_argument, 0, OPT_CA},
+    {"insecure", no_argument, 0, OPT_INSECURE}, {"user", required_argument, 0, OPT_USER},
+    {"password-file", required_argument, 0, OPT_PASSWORD_FILE},
+    {"auth", required_argument, 0, OPT_AUTH},
+    {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
 static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
 static int sim_parse_bytes(const char *s, uint64_t *out);
+static int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len);
 static int sim_split_list(char *s, const char **list, size_t *count, size_t max);
 static int sim_parse_mac(const char *s, uint8_t mac[6]);
 static int sim_net_up(const struct sim_net_opts *o);
@@ -221,6 +238,10 @@ static int sim_cmd_send(int argc, char **argv)
     static char gateway[SMTP_TRANSPORT_HOST_MAX + 1];
     static char state_default[PATH_MAX];
     static const char *inputs[SIM_INPUT_MAX_FILES];
+    static uint8_t ca[65536];
+    static char password[256];
+    const char *password_file = NULL;
+    int port_given = 0;
     static char input_list[4096];
     struct sim_scanner_cfg scfg = {0};
     struct sim_input_cfg icfg = {inputs, 0};
@@ -345,6 +366,7 @@ static int sim_cmd_send(int argc, char **argv)
             colon = strrchr(gateway, ':');
             port = 25;
             if (colon) {
+                port_given = 1;
                 *colon = '\0';
                 if (sim_parse_uint(colon + 1, 1, 65535, &port) != 0)
                     return sim_fail(&o, "validate", "--gateway: the port must be 1 to 65535");
@@ -365,6 +387,38 @@ static int sim_cmd_send(int argc, char **argv)
                 scfg.stall_at_page = v, scfg.stall_at_line = 1000;
             break;
         case OPT_KEEP_SPOOL: req.keep_spool = 1; break;
+        case OPT_TLS:
+            if (!strcmp(optarg, "none"))
+                req.tls = SMTP_TLS_NONE;
+            else if (!strcmp(optarg, "starttls"))
+                req.tls = SMTP_TLS_STARTTLS;
+            else if (!strcmp(optarg, "implicit"))
+                req.tls = SMTP_TLS_IMPLICIT;
+            else
+                return sim_fail(&o, "validate", "--tls: give none, starttls or implicit");
+            break;
+        case OPT_CA:
+            if (sim_read_file(optarg, ca, sizeof(ca), &req.ca_len) != 0)
+                return sim_fail(&o, "validate", "--ca: cannot read that file (64 KiB at most)");
+            req.ca = ca;
+            break;
+        case OPT_INSECURE: req.insecure_skip_verify = 1; break;
+        case OPT_USER: req.auth_user = optarg; break;
+        case OPT_PASSWORD_FILE: password_file = optarg; break;
+        case OPT_AUTH:
+            if (!strcmp(optarg, "scram-sha-256"))
+                req.auth_mech = SMTP_AUTH_SCRAM_SHA_256;
+            else if (!strcmp(optarg, "cram-md5"))
+                req.auth_mech = SMTP_AUTH_CRAM_MD5;
+            else if (!strcmp(optarg, "plain"))
+                req.auth_mech = SMTP_AUTH_PLAIN;
+            else if (!strcmp(optarg, "login"))
+                req.auth_mech = SMTP_AUTH_LOGIN;
+            else
+                return sim_fail(&o, "validate",
+                                "--auth: give scram-sha-256, cram-md5, plain or login");
+            break;
+        case OPT_CLEARTEXT_AUTH: req.allow_cleartext_auth = 1; break;
         case OPT_HELP: case 'h': fputs(sim_send_usage, stdout); return 0;
         default: fputs(sim_send_usage, stderr); return 2;
         }
@@ -374,7 +428,23 @@ static int sim_cmd_send(int argc, char **argv)
         return 2;
     }
     req.gateway = gateway;
+    if (!port_given && req.tls != SMTP_TLS_NONE)
+        port = req.tls == SMTP_TLS_IMPLICIT ? 465 : 587;
     req.port = (uint16_t)port;
+    if (req.auth_user) {
+        size_t len = 0;
+        const char *env_pass = getenv("MFP_SMTP_PASSWORD");
+        if (password_file) {
+            if (sim_read_file(password_file, (uint8_t *)password, sizeof(password), &len) != 0)
+                return sim_fail(&o, "validate", "--password-file: cannot read that file");
+            password[strcspn(password, "\r\n")] = '\0';
+        } else if (env_pass) {
+            snprintf(password, sizeof(password), "%s", env_pass);
+        } else {
+            return sim_fail(&o, "validate", "--user needs --password-file or $MFP_SMTP_PASSWORD");
+        }
+        req.auth_pass = password;
+    }
 
     if (!o.state_dir) {
         ssize_t n = readlink("/proc/self/exe", state_default, sizeof(state_default) - 16);
@@ -454,6 +524,26 @@ static int sim_fail(const struct sim_net_opts *o, const char *stage, const char 
     }
     fprintf(stderr, "mfp-sim: %s\n", msg);
     return 1;
+}
+
+/* Reads a whole file into buf and NUL-terminates it; *len counts the NUL
+ * (Mbed TLS wants PEM that way). */
+static int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f)
+        return -1;
+    n = fread(buf, 1, cap - 1, f);
+    if (!feof(f) || ferror(f)) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    buf[n] = 0;
+    *len = n + 1;
+    return 0;
 }
 
 /* Bytes with an optional K or M suffix (1024-based). */
@@ -713,6 +803,17 @@ static void sim_report_json(const fw_job_t *job)
     sim_json_int(&j, "frames_in", job->env.net->frames_in);
     sim_json_int(&j, "pages_reencoded", job->requantized);
     sim_json_close(&j);
+    if (job->transport.tls_active || job->transport.tls_info.error) {
+        const smtp_tls_info_t *t = &job->transport.tls_info;
+        sim_json_object(&j, "tls");
+        sim_json_str(&j, "version", t->version);
+        sim_json_str(&j, "cipher", t->ciphersuite);
+        sim_json_bool(&j, "verified", t->error == 0 && !t->skipped);
+        sim_json_int(&j, "handshake_ms", t->handshake_ms);
+        if (t->detail[0])
+            sim_json_str(&j, "detail", t->detail);
+        sim_json_close(&j);
+    }
     sim_json_end(&j);
 }
 
@@ -737,10 +838,10 @@ static void sim_report(const struct sim_net_opts *o, const fw_job_t *job)
             const struct fw_job_file *f = &job->files[job->pack.mails[m].first_file + k];
             printf(" %s (%u bytes)", f->name, f->size);
         }
-        printf("\n  gateway: %s%s%d %s %s\n",
-               mail->result.status == SMTP_MSG_SENT ? "accepted, " : "",
-               mail->result.status == SMTP_MSG_FAILED ? "NOT SENT, " : "", r->code, r->enhanced,
-               r->text);
+        printf("\n  gateway: %s", mail->result.status == SMTP_MSG_SENT ? "accepted" : "NOT SENT");
+        if (r->code)
+            printf(", %d %s %s", r->code, r->enhanced, r->text);
+        printf("\n");
         for (size_t i = 0; i < job->rcpt_count; i++) {
             const smtp_rcpt_result_t *rr = &mail->rcpt_results[i];
             printf("  %-3s %s: %s", fw_job_rcpt_kind(job, i), job->rcpts[i],
@@ -750,6 +851,12 @@ static void sim_report(const struct sim_net_opts *o, const fw_job_t *job)
             printf("\n");
         }
     }
+    if (job->transport.tls_active)
+        printf("tls: %s %s, certificate %s, handshake %u ms\n", job->transport.tls_info.version,
+               job->transport.tls_info.ciphersuite,
+               job->transport.tls_info.error ? "REFUSED"
+               : job->transport.tls_info.skipped ? "NOT VERIFIED (insecure)" : "verified",
+               job->transport.tls_info.handshake_ms);
     printf("flights: %u, smtp bytes out: %llu, wire bytes out: %llu\n",
            job->session.stats.flights, (unsigned long long)job->session.stats.bytes_out,
            (unsigned long long)job->env.net->bytes_out);
