@@ -107,7 +107,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(FW_SRC:%.c=$(AOBJ)/%.o) $(SIM_SRC:%.c=$(AOBJ)/
 # libFuzzer targets: every tests/fuzz/fuzz_*.c with the sans-IO cores (no lwIP).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/smtp_auth.c smtp/mime.c sim/sim_pnm.c \
+FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/smtp_auth.c smtp/mime.c smtp/dns.c sim/sim_pnm.c \
             scan/spool.c \
             tests/fake/fake_storage.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)

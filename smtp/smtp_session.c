@@ -5,8 +5,14 @@
  * A transaction is a fixed sequence of steps, numbered so that two counters
  * describe a pipelined flight: s->cmd is the next step to send, s->rep the
  * next step whose reply is awaited (replies come in order, RFC 2920).
- *   0 RSET (only after a failed transaction), 1 MAIL, 2..n+1 RCPT,
- *   n+2 DATA, n+3 content and final dot, n+4 transaction over.
+ *   0 RSET (only after an abandoned transaction), 1 MAIL, 2..n+1 RCPT (n =
+ *   the recipients this transaction carries), n+2 DATA, n+3 content.
+ * Once its final dot is written a transaction is over for the sender: the
+ * next one (or QUIT) starts at once, and the dot's reply is remembered as
+ * dot_pending, the first reply to come, so that with PIPELINING the content
+ * and the next envelope share a flight.
+ * Recipient state lives in the caller's rcpt_results: a recipient is still
+ * to do while it is not accepted and was never sent or got a 452.
  */
 #include "smtp_session.h"
 
@@ -59,6 +65,14 @@ static void smtp_pump_auth(smtp_session_t *s);
 static int smtp_check_auth_cfg(smtp_session_t *s);
 static void smtp_txn_begin(smtp_session_t *s);
 static void smtp_txn_end(smtp_session_t *s);
+static int smtp_txn_retry(smtp_session_t *s);
+static void smtp_rcpts_decide(smtp_session_t *s);
+static int smtp_rcpt_todo(const smtp_rcpt_result_t *rr);
+static size_t smtp_rcpt_find(const smtp_session_t *s, size_t from, uint32_t txn);
+static void smtp_handle_dot_reply(smtp_session_t *s);
+static int smtp_quitting(const smtp_session_t *s);
+static void smtp_msg_record(smtp_session_t *s, size_t msg, int err, smtp_stage_t stage,
+                            const smtp_reply_t *r);
 static void smtp_enter_quit(smtp_session_t *s);
 static void smtp_finish(smtp_session_t *s);
 static void smtp_msg_fail(smtp_session_t *s, int err, smtp_stage_t stage, const smtp_reply_t *r);
@@ -173,7 +187,7 @@ int smtp_session_feed(smtp_session_t *s, const uint8_t *data, size_t len, uint32
             break;
         }
         if (rc < 0) {
-            if (s->phase == SMTP_PH_QUIT) {
+            if (smtp_quitting(s)) {
                 smtp_finish(s); /* garbage after QUIT changes no outcome */
             } else {
                 smtp_session_fail(s, rc, smtp_cur_stage(s), &s->reply, 0);
@@ -204,7 +218,7 @@ int smtp_session_tick(smtp_session_t *s, uint32_t now_ms)
     }
     /* Signed difference: correct across the 2^32 ms wrap. */
     if ((int32_t)(now_ms - s->deadline) >= 0) {
-        if (s->phase == SMTP_PH_QUIT) {
+        if (smtp_quitting(s)) {
             smtp_finish(s);
         } else {
             smtp_session_fail(s, SMTP_ERR_TIMEOUT, smtp_cur_stage(s), NULL, 0);
@@ -254,14 +268,15 @@ int smtp_session_closed(smtp_session_t *s, uint32_t now_ms)
     switch (s->phase) {
     case SMTP_PH_DONE:
         break;
-    case SMTP_PH_QUIT:
-        smtp_finish(s);
-        break;
     case SMTP_PH_IDLE:
         smtp_session_fail(s, SMTP_ERR_CLOSED, SMTP_STAGE_CONNECT, NULL, 0);
         break;
     default:
-        smtp_session_fail(s, SMTP_ERR_CLOSED, smtp_cur_stage(s), NULL, 0);
+        if (smtp_quitting(s)) {
+            smtp_finish(s);
+        } else {
+            smtp_session_fail(s, SMTP_ERR_CLOSED, smtp_cur_stage(s), NULL, 0);
+        }
         break;
     }
     return 0;
@@ -382,6 +397,7 @@ const char *smtp_strerror(int err)
     case SMTP_ERR_CLEARTEXT_AUTH: return "sign-in refused without TLS";
     case SMTP_ERR_NO_AUTH_MECH: return "no sign-in method in common with the server";
     case SMTP_ERR_AUTH_REFUSED: return "sign-in refused by the gateway";
+    case SMTP_ERR_NO_REWIND: return "recipient limit: the message cannot be sent again";
     default:
         return (smtp_auth_strerror(err) != NULL) ? smtp_auth_strerror(err) : smtp_reply_strerror(err);
     }
@@ -396,13 +412,22 @@ static const smtp_message_t *smtp_cur_msg(const smtp_session_t *s)
 
 static size_t smtp_step_data(const smtp_session_t *s)
 {
-    return SMTP_STEP_RCPT0 + smtp_cur_msg(s)->rcpt_count;
+    return SMTP_STEP_RCPT0 + s->txn_rcpts;
+}
+
+/* QUIT is the only thing left to answer: a close or garbage ends nothing. */
+static int smtp_quitting(const smtp_session_t *s)
+{
+    return s->phase == SMTP_PH_QUIT && !s->dot_pending;
 }
 
 static smtp_stage_t smtp_cur_stage(const smtp_session_t *s)
 {
     size_t data;
 
+    if (s->dot_pending && (s->phase == SMTP_PH_TXN || s->phase == SMTP_PH_QUIT)) {
+        return SMTP_STAGE_CONTENT; /* that reply comes first */
+    }
     switch (s->phase) {
     case SMTP_PH_GREETING: return SMTP_STAGE_GREETING;
     case SMTP_PH_EHLO: return SMTP_STAGE_EHLO;
@@ -449,7 +474,7 @@ static uint32_t smtp_wait_ms(const smtp_session_t *s)
         break;
     case SMTP_STAGE_CONTENT:
         /* Handing content over vs. waiting for the final-dot reply. */
-        if (s->content && (!s->body_done || s->out_len > 0)) {
+        if (s->out_len > 0 || (s->content && !s->body_done)) {
             ms = t->data_block_ms;
             dflt = SMTP_TIMEOUT_DATA_BLOCK_MS;
         } else {
@@ -540,7 +565,8 @@ static void smtp_pump(smtp_session_t *s)
         smtp_pump_txn(s);
         break;
     case SMTP_PH_QUIT:
-        if (!s->quit_sent && smtp_put_cmd(s, "QUIT")) {
+        /* RFC 2920: QUIT may end the group that carries the last final dot. */
+        if (!s->quit_sent && (s->ext.pipelining || !s->dot_pending) && smtp_put_cmd(s, "QUIT")) {
             s->quit_sent = 1;
         }
         break;
@@ -555,8 +581,10 @@ static void smtp_pump_txn(smtp_session_t *s)
     int pipe = s->ext.pipelining;
 
     /* Without PIPELINING a command waits for every earlier reply; with it,
-     * the whole envelope goes out, unless a failure is already known. */
-    while (s->cmd <= data && !s->txn_failed && (pipe || s->rep == s->cmd)) {
+     * the whole envelope goes out (behind the previous content), unless a
+     * failure is already known. */
+    while (s->cmd <= data && !s->txn_failed &&
+           (pipe || (s->rep == s->cmd && !s->dot_pending))) {
         if (!smtp_put_step(s, s->cmd)) {
             return;
         }
@@ -564,11 +592,10 @@ static void smtp_pump_txn(smtp_session_t *s)
     }
     if (s->content && !s->body_done) {
         smtp_pump_body(s);
-    }
-    /* RFC 2920: QUIT may end the group that carries the last final dot. */
-    if (s->body_done && pipe && s->msg + 1 == s->cfg->message_count && !s->quit_sent &&
-        smtp_put_cmd(s, "QUIT")) {
-        s->quit_sent = 1;
+        if (s->body_done) {
+            smtp_txn_end(s);
+            smtp_pump(s); /* the next envelope or QUIT, in the same flight */
+        }
     }
 }
 
@@ -581,13 +608,23 @@ static int smtp_put_step(smtp_session_t *s, size_t step)
         return smtp_put_cmd(s, "RSET");
     }
     if (step == SMTP_STEP_MAIL) {
-        if (s->ext.size) {
-            return smtp_put_cmd(s, "MAIL FROM:<%s> SIZE=%" PRIu64, m->from, m->size);
+        int ok = s->ext.size ? smtp_put_cmd(s, "MAIL FROM:<%s> SIZE=%" PRIu64, m->from, m->size)
+                             : smtp_put_cmd(s, "MAIL FROM:<%s>", m->from);
+
+        if (ok) {
+            s->txn_no = ++s->stats.transactions;
         }
-        return smtp_put_cmd(s, "MAIL FROM:<%s>", m->from);
+        return ok;
     }
     if (step < data) {
-        return smtp_put_cmd(s, "RCPT TO:<%s>", m->rcpts[step - SMTP_STEP_RCPT0]);
+        size_t i = smtp_rcpt_find(s, s->rcpt_next, 0);
+
+        if (!smtp_put_cmd(s, "RCPT TO:<%s>", m->rcpts[i])) {
+            return 0;
+        }
+        m->rcpt_results[i].txn = s->txn_no;
+        s->rcpt_next = i + 1;
+        return 1;
     }
     return smtp_put_cmd(s, "DATA");
 }
@@ -624,7 +661,6 @@ static void smtp_pump_body(smtp_session_t *s)
             smtp_out_put(s, ".\r\n", 3);
             s->cr = 0;
             s->body_done = 1;
-            s->cmd = smtp_step_data(s) + 2;
             return;
         }
         if (s->outcap - s->out_len < SMTP_BODY_BYTE_MAX) {
@@ -730,10 +766,18 @@ static void smtp_handle_reply(smtp_session_t *s)
         }
         break;
     case SMTP_PH_TXN:
-        smtp_handle_txn_reply(s);
+        if (s->dot_pending) {
+            smtp_handle_dot_reply(s);
+        } else {
+            smtp_handle_txn_reply(s);
+        }
         break;
     case SMTP_PH_QUIT:
-        smtp_finish(s);
+        if (s->dot_pending) {
+            smtp_handle_dot_reply(s);
+        } else {
+            smtp_finish(s);
+        }
         break;
     default:
         break;
@@ -764,16 +808,18 @@ static void smtp_handle_txn_reply(smtp_session_t *s)
             smtp_msg_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_MAIL, r);
         }
     } else if (step < data) {
-        smtp_rcpt_result_t *rr = &m->rcpt_results[step - SMTP_STEP_RCPT0];
+        size_t i = smtp_rcpt_find(s, s->rcpt_rep, s->txn_no);
+        smtp_rcpt_result_t *rr = &m->rcpt_results[i];
 
+        s->rcpt_rep = i + 1;
         smtp_info_set(&rr->reply, r);
         rr->accepted = ok;
         if (ok) {
             s->accepted++;
-            m->result->accepted = s->accepted;
+            m->result->accepted++;
         }
-        if (step + 1 == data && s->accepted == 0) {
-            smtp_msg_fail(s, SMTP_ERR_NO_RECIPIENTS, SMTP_STAGE_RCPT, r);
+        if (step + 1 == data) {
+            smtp_rcpts_decide(s);
         }
     } else if (step == data) {
         if (r->code == 354) {
@@ -783,20 +829,101 @@ static void smtp_handle_txn_reply(smtp_session_t *s)
         } else {
             smtp_msg_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_DATA, r);
         }
-    } else {
-        s->content = 0;
-        if (!s->discard) {
-            smtp_info_set(&m->result->reply, r);
-            if (ok) {
-                m->result->status = SMTP_MSG_SENT;
-            } else {
-                smtp_msg_fail(s, SMTP_ERR_REPLY, SMTP_STAGE_CONTENT, r);
-            }
-        }
     }
-    if (s->rep == data + 2 || (s->txn_failed && s->rep == s->cmd && !s->content)) {
+    /* A failed transaction is over once every reply is in (unless 354 asked
+     * for the lone dot, which ends it in smtp_pump_txn). */
+    if (s->txn_failed && s->rep == s->cmd && !s->content) {
         smtp_txn_end(s);
     }
+}
+
+/* The reply to an earlier transaction's final dot. */
+static void smtp_handle_dot_reply(smtp_session_t *s)
+{
+    const smtp_reply_t *r = &s->reply;
+    const smtp_message_t *m = &s->cfg->messages[s->dot_msg];
+    size_t i;
+
+    s->dot_pending = 0;
+    if (s->dot_discard) {
+        return; /* the lone dot's reply is no result */
+    }
+    smtp_info_set(&m->result->reply, r);
+    if (r->code / 100 != 2) {
+        smtp_msg_record(s, s->dot_msg, SMTP_ERR_REPLY, SMTP_STAGE_CONTENT, r);
+        return;
+    }
+    if (m->result->status == SMTP_MSG_PENDING) {
+        m->result->status = SMTP_MSG_SENT;
+    }
+    for (i = 0; i < m->rcpt_count; i++) {
+        smtp_rcpt_result_t *rr = &m->rcpt_results[i];
+
+        if (rr->accepted && rr->txn == s->dot_txn) {
+            rr->delivered = 1;
+        }
+    }
+}
+
+/* Every RCPT reply of the transaction is in: does another transaction of
+ * this message follow, and does this one carry any recipient? */
+static void smtp_rcpts_decide(smtp_session_t *s)
+{
+    const smtp_message_t *m = smtp_cur_msg(s);
+    const smtp_reply_info_t *limit = NULL;
+    size_t todo = 0;
+    size_t i;
+
+    for (i = 0; i < m->rcpt_count; i++) {
+        const smtp_rcpt_result_t *rr = &m->rcpt_results[i];
+
+        todo += smtp_rcpt_todo(rr);
+        if (limit == NULL && rr->txn == s->txn_no && rr->reply.code == 452) {
+            limit = &rr->reply;
+        }
+    }
+    if (s->accepted == 0) {
+        s->txn_failed = 1; /* no content for nobody */
+        if (limit != NULL) {
+            /* The server takes no recipient at all now: trying again in this
+             * session would loop. The rest end with its 452. */
+            for (i = 0; i < m->rcpt_count; i++) {
+                smtp_rcpt_result_t *rr = &m->rcpt_results[i];
+
+                if (rr->txn == 0) {
+                    rr->reply = *limit;
+                }
+            }
+            todo = 0;
+        }
+    }
+    s->retry = (todo > 0 && m->result->status != SMTP_MSG_FAILED);
+    if (!s->retry && m->result->accepted == 0) {
+        smtp_msg_record(s, s->msg, SMTP_ERR_NO_RECIPIENTS, SMTP_STAGE_RCPT, &s->reply);
+    }
+}
+
+/* Not accepted and never sent, or deferred by a 452. */
+static int smtp_rcpt_todo(const smtp_rcpt_result_t *rr)
+{
+    return !rr->accepted && rr->error == 0 && (rr->txn == 0 || rr->reply.code == 452);
+}
+
+/* First recipient from index `from` on that is still to do (txn == 0) or
+ * was carried by transaction txn. The caller knows there is one. */
+static size_t smtp_rcpt_find(const smtp_session_t *s, size_t from, uint32_t txn)
+{
+    const smtp_message_t *m = smtp_cur_msg(s);
+    size_t i;
+
+    for (i = from; i + 1 < m->rcpt_count; i++) {
+        const smtp_rcpt_result_t *rr = &m->rcpt_results[i];
+
+        if (txn == 0 ? smtp_rcpt_todo(rr) : rr->txn == txn) {
+            break;
+        }
+    }
+    return i;
 }
 
 /* EHLO (or HELO) succeeded: STARTTLS first when required, then AUTH when
@@ -954,29 +1081,42 @@ static void smtp_handle_auth_reply(smtp_session_t *s)
     smtp_session_fail(s, err, SMTP_STAGE_AUTH, r, 1);
 }
 
-/* Start the transaction of message s->msg, skipping messages over the
- * server's SIZE limit; QUIT when none is left. */
+/* Start the next transaction of message s->msg (its recipients still to
+ * do, at most rcpt_max), skipping messages over the server's SIZE limit;
+ * QUIT when none is left. */
 static void smtp_txn_begin(smtp_session_t *s)
 {
-    while (s->msg < s->cfg->message_count) {
-        const smtp_message_t *m = smtp_cur_msg(s);
+    const smtp_message_t *m;
+    size_t i;
 
+    while (s->msg < s->cfg->message_count) {
+        m = smtp_cur_msg(s);
         if (s->ext.size_max == 0 || m->size <= s->ext.size_max) {
             break;
         }
-        s->txn_failed = 0;
-        smtp_msg_fail(s, SMTP_ERR_TOO_BIG, SMTP_STAGE_MAIL, NULL);
+        smtp_msg_record(s, s->msg, SMTP_ERR_TOO_BIG, SMTP_STAGE_MAIL, NULL);
         s->msg++;
     }
     if (s->msg >= s->cfg->message_count) {
         smtp_enter_quit(s);
         return;
     }
+    m = smtp_cur_msg(s);
+    s->txn_rcpts = 0;
+    for (i = 0; i < m->rcpt_count; i++) {
+        s->txn_rcpts += smtp_rcpt_todo(&m->rcpt_results[i]);
+    }
+    if (s->cfg->rcpt_max != 0 && s->txn_rcpts > s->cfg->rcpt_max) {
+        s->txn_rcpts = s->cfg->rcpt_max;
+    }
     s->phase = SMTP_PH_TXN;
     s->cmd = s->rset_needed ? SMTP_STEP_RSET : SMTP_STEP_MAIL;
     s->rep = s->cmd;
     s->rset_needed = 0;
     s->accepted = 0;
+    s->rcpt_next = 0;
+    s->rcpt_rep = 0;
+    s->retry = 0;
     s->txn_failed = 0;
     s->discard = 0;
     s->content = 0;
@@ -988,15 +1128,49 @@ static void smtp_txn_begin(smtp_session_t *s)
     s->chunk_pos = 0;
 }
 
+/* The transaction has nothing more to send: its final dot is written (its
+ * reply is then awaited first), or it failed and every reply is in. */
 static void smtp_txn_end(smtp_session_t *s)
 {
-    s->rset_needed = s->txn_failed;
-    s->msg++;
-    if (s->quit_sent) {
-        s->phase = SMTP_PH_QUIT;
-        return;
+    s->rset_needed = s->txn_failed && !s->body_done;
+    if (s->body_done) {
+        s->dot_pending = 1;
+        s->dot_msg = s->msg;
+        s->dot_txn = s->txn_no;
+        s->dot_discard = s->discard;
+    }
+    if (!smtp_txn_retry(s)) {
+        s->msg++;
     }
     smtp_txn_begin(s);
+}
+
+/* 1 when the current message goes again, its content rewound, for the
+ * recipients still to do; else those end with the reason. */
+static int smtp_txn_retry(smtp_session_t *s)
+{
+    const smtp_message_t *m = smtp_cur_msg(s);
+    int err = SMTP_ERR_NO_REWIND;
+    size_t i;
+
+    /* A failure seen since the RCPT replies (DATA refused) ends the message. */
+    if (!s->retry || m->result->status == SMTP_MSG_FAILED) {
+        return 0;
+    }
+    if (m->rewind != NULL) {
+        err = (m->rewind(m->read_arg) == 0) ? 0 : SMTP_ERR_BODY;
+    }
+    if (err == 0) {
+        return 1;
+    }
+    for (i = 0; i < m->rcpt_count; i++) {
+        smtp_rcpt_result_t *rr = &m->rcpt_results[i];
+
+        if (smtp_rcpt_todo(rr)) {
+            rr->error = err;
+        }
+    }
+    return 0;
 }
 
 static void smtp_enter_quit(smtp_session_t *s)
@@ -1016,15 +1190,25 @@ static void smtp_finish(smtp_session_t *s)
     s->status = (s->fail.error != 0) ? SMTP_SESSION_FAILED : SMTP_SESSION_SUCCESS;
 }
 
-/* Record the first failure of the current transaction. */
+/* The current transaction failed: its first failure fails the message. */
 static void smtp_msg_fail(smtp_session_t *s, int err, smtp_stage_t stage, const smtp_reply_t *r)
 {
-    smtp_message_result_t *res = smtp_cur_msg(s)->result;
-
     if (s->txn_failed) {
         return;
     }
     s->txn_failed = 1;
+    smtp_msg_record(s, s->msg, err, stage, r);
+}
+
+/* Message msg failed; the first failure of a message is its evidence. */
+static void smtp_msg_record(smtp_session_t *s, size_t msg, int err, smtp_stage_t stage,
+                            const smtp_reply_t *r)
+{
+    smtp_message_result_t *res = s->cfg->messages[msg].result;
+
+    if (res->status == SMTP_MSG_FAILED) {
+        return;
+    }
     res->status = SMTP_MSG_FAILED;
     smtp_failure_set(&res->fail, err, stage, r);
     if (s->fail.error == 0) {
@@ -1044,10 +1228,13 @@ static void smtp_session_fail(smtp_session_t *s, int err, smtp_stage_t stage, co
     if (s->fail.error == 0) {
         s->fail = f;
     }
-    for (i = s->msg; s->cfg != NULL && i < s->cfg->message_count; i++) {
+    /* Unfinished: from the message whose final-dot reply is awaited, or
+     * the current one; a SENT one among them has a transaction unanswered. */
+    for (i = s->dot_pending ? s->dot_msg : s->msg; s->cfg != NULL && i < s->cfg->message_count;
+         i++) {
         smtp_message_result_t *res = s->cfg->messages[i].result;
 
-        if (res->status == SMTP_MSG_PENDING) {
+        if (res->status != SMTP_MSG_FAILED) {
             res->status = SMTP_MSG_FAILED;
             res->fail = f;
         }
@@ -1055,6 +1242,7 @@ static void smtp_session_fail(smtp_session_t *s, int err, smtp_stage_t stage, co
     if (s->cfg != NULL) {
         s->msg = s->cfg->message_count;
     }
+    s->dot_pending = 0;
     if (quit) {
         smtp_enter_quit(s);
     } else {

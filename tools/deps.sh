@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential pkg-config dpkg-dev clang llvm
 libmbedtls-dev libjpeg62-turbo-dev libtiff-dev zlib1g-dev libcmocka-dev
 libslirp-dev libpng-dev valgrind fonts-dejavu-core libfreetype-dev
-postfix dnsmasq-base iproute2 openssl socat
+postfix dnsmasq-base iproute2 openssl socat dovecot-core postgrey
 libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump
 bind9-dnsutils"
 [ "${1:-}" != "--bench" ] || PKGS="$PKGS img2pdf imagemagick"

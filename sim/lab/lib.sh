@@ -167,6 +167,10 @@ small tcp $LAB_GW $LAB_SMALL_PORT
 submissions tcp $LAB_GW $LAB_SUBMISSIONS_PORT
 tls-wrong-name tcp $LAB_GW $LAB_TLS_WRONG_NAME_PORT
 tls-self-signed tcp $LAB_GW $LAB_TLS_SELF_SIGNED_PORT
+auth tcp $LAB_GW $LAB_AUTH_PORT
+auth-tls tcp $LAB_GW $LAB_AUTH_TLS_PORT
+grey tcp $LAB_GW $LAB_GREY_PORT
+postgrey tcp 127.0.0.1 $LAB_GREY_POLICY_PORT
 EOF
 }
 

@@ -32,9 +32,33 @@
  *   larger, the message fails (SMTP_ERR_TOO_BIG, stage MAIL) without a byte
  *   sent. Otherwise MAIL FROM:<from> [SIZE=n when SIZE offered], one RCPT TO
  *   per recipient, DATA, the content dot-stuffed, the final dot.
- *   With PIPELINING, [RSET,] MAIL, all RCPTs and DATA are one flight, and the
- *   last message's final dot and QUIT are one flight; without it, one command
- *   at a time.
+ *   With PIPELINING, [RSET,] MAIL, all RCPTs and DATA are one flight, and a
+ *   transaction's content and final dot go in one flight with the next
+ *   transaction's MAIL, RCPTs and DATA (RFC 2920 3.1: content may start a
+ *   group), or with QUIT after the last one; without it, one command at a
+ *   time. Three messages to five recipients: EHLO, then 4 flights.
+ * - Transactions: a message goes in as many transactions as needed, one after
+ *   the other in the same session. A transaction carries the recipients still
+ *   to do, in order, at most cfg.rcpt_max of them (0: all). A 452 to RCPT
+ *   (RFC 5321 4.5.3.1.10: too many recipients; with PIPELINING the server may
+ *   answer 452 to every RCPT past its limit) defers that recipient to the
+ *   next transaction; every other refusal is final for the recipient. After
+ *   a transaction whose content was sent, the recipients still to do go in a
+ *   further transaction of the same message: the engine calls the message's
+ *   rewind() first, then sends the same content from the start. No rewind
+ *   callback: those recipients end with error SMTP_ERR_NO_REWIND (and rewind
+ *   failing: SMTP_ERR_BODY) and the engine goes on with the next message. A
+ *   transaction that accepted no recipient and got a 452 ends the message:
+ *   every recipient still to do ends with that 452 reply (the server refuses
+ *   any more; the job retries later), so the engine never loops. A message
+ *   that failed (MAIL, DATA or the final dot refused, ...) gets no further
+ *   transaction. s.stats.transactions counts the MAIL commands sent.
+ * - Message result: SENT when at least one of its transactions was accepted
+ *   at the final dot and none failed; FAILED with the first failure's
+ *   evidence otherwise. With several transactions a FAILED message may still
+ *   have reached some recipients: rcpt_results[i].delivered says which (a
+ *   retry must leave them out). accepted counts the recipients accepted at
+ *   RCPT over all transactions.
  * - Recipients refused individually are recorded with their reply; the
  *   message goes to the others (result: SENT, accepted < rcpt_count). When
  *   every recipient is refused the message fails (SMTP_ERR_NO_RECIPIENTS,
@@ -42,8 +66,10 @@
  *   PIPELINING DATA is not sent at all; with PIPELINING, if the server still
  *   answers DATA with 354, the engine sends a lone "." (RFC 2920 3.1) so the
  *   server gets an empty message for no recipient, and ignores its reply.
- * - After a failed transaction, RSET precedes the next MAIL. A refused RSET
- *   ends the session (failure, QUIT).
+ * - After a transaction abandoned before its final dot, RSET precedes the
+ *   next MAIL (after a final dot the transaction is over whatever the reply,
+ *   RFC 5321 4.1.1.4, so no RSET). A refused RSET ends the session (failure,
+ *   no QUIT).
  * - Body: bytes from the message's read callback. Bare CR and bare LF are
  *   turned into CRLF (so no "\n.\n" end-of-data smuggling can pass through),
  *   a '.' at the start of a line is doubled, a missing final CRLF is added,
@@ -120,6 +146,7 @@
 #define SMTP_ERR_CLEARTEXT_AUTH -0x020D /* AUTH configured, channel not secure, cleartext not allowed */
 #define SMTP_ERR_NO_AUTH_MECH   -0x020E /* no usable mechanism offered; s.fail.field lists the offer */
 #define SMTP_ERR_AUTH_REFUSED   -0x020F /* sign-in refused: 535 or a 5.7.x reply to AUTH */
+#define SMTP_ERR_NO_REWIND      -0x0210 /* a further transaction was needed, the message has no rewind() */
 /* Failures inside the SASL exchange (bad server signature, malformed
  * challenge) carry the SMTP_AUTH_ERR_* code of smtp_auth.h. */
 
@@ -174,10 +201,16 @@ typedef struct smtp_failure {
     char field[64];          /* SMTP_ERR_BAD_ADDRESS: "messages[0].rcpts[2]", ... */
 } smtp_failure_t;
 
-/* Per recipient; code 0 = no reply (never sent). */
+/* Per recipient; code 0 = no reply (never sent). The engine also reads these
+ * back while the session runs: do not change them until it has ended. */
 typedef struct smtp_rcpt_result {
-    int accepted;            /* 1 when the server answered 2xx */
-    smtp_reply_info_t reply;
+    int accepted;            /* 1 when the server answered 2xx to RCPT */
+    smtp_reply_info_t reply; /* the last RCPT reply (452 then 250: the 250) */
+    int delivered;           /* 1: its transaction was accepted at the final dot */
+    int error;               /* 0, or why it was not sent although the server did not
+                              * refuse it: SMTP_ERR_NO_REWIND, SMTP_ERR_BODY (rewind failed) */
+    uint32_t txn;            /* the transaction (1 = the session's first MAIL) that
+                              * carried it last; 0: never sent */
 } smtp_rcpt_result_t;
 
 typedef struct smtp_message_result {
@@ -198,6 +231,10 @@ typedef struct smtp_message {
     uint64_t size;                      /* exact message size, for SIZE= */
     smtp_body_read_t read;
     void *read_arg;
+    /* Optional: start the content again from its first byte (same read_arg);
+     * 0 on success. Called before a further transaction of this message
+     * (recipient limit); NULL: no further transaction (see above). */
+    int (*rewind)(void *arg);
     smtp_message_result_t *result;      /* caller owned, written by the engine */
     smtp_rcpt_result_t *rcpt_results;   /* caller owned, rcpt_count entries */
 } smtp_message_t;
@@ -238,6 +275,9 @@ typedef struct smtp_config {
     const char *auth_pass;
     unsigned auth_mech;                 /* 0: strongest both offer; else one SMTP_AUTH_* bit */
     int allow_cleartext_auth;           /* 1: AUTH even without TLS (insecure) */
+    /* Recipients per transaction (the administrator's limit); 0: no limit
+     * but the server's 452. */
+    size_t rcpt_max;
     /* SCRAM client nonce: a fixed string (tests only), else auth_rng makes
      * one; one of the two is required unless auth_mech forces another
      * mechanism. auth_rng returns 0 on success (hal_rng's fill shape). */
@@ -269,6 +309,7 @@ typedef struct smtp_stats {
     uint64_t bytes_out;      /* bytes taken by the transport (smtp_session_sent) */
     uint64_t bytes_in;       /* bytes fed */
     uint32_t replies;        /* complete replies received */
+    uint32_t transactions;   /* MAIL commands sent */
 } smtp_stats_t;
 /* A flight is counted when the engine produces output after having received
  * a reply (or for its very first output): output produced without a reply in
@@ -297,7 +338,16 @@ typedef struct smtp_session {
     size_t msg;              /* index of the current message */
     size_t cmd;              /* next transaction step to send */
     size_t rep;              /* next transaction step whose reply is awaited */
-    size_t accepted;
+    size_t accepted;         /* recipients accepted in this transaction */
+    size_t txn_rcpts;        /* recipients this transaction carries */
+    size_t rcpt_next;        /* next recipient index to consider for RCPT */
+    size_t rcpt_rep;         /* next recipient index whose RCPT reply is awaited */
+    uint32_t txn_no;         /* this transaction's number (stats.transactions) */
+    int retry;               /* another transaction of this message follows */
+    int dot_pending;         /* an earlier transaction's final-dot reply comes first */
+    size_t dot_msg;          /* its message */
+    uint32_t dot_txn;        /* its transaction number */
+    int dot_discard;         /* it was a lone dot: the reply is no result */
     int txn_failed;
     int rset_needed;
     int discard;             /* 354 to a failed transaction: lone dot */

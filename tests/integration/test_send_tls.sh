@@ -1,5 +1,5 @@
 #!/bin/sh
-# Jobs over TLS through the lab's gateways: implicit TLS (465), STARTTLS
+# Jobs over TLS and with sign-in through the lab's gateways: implicit TLS (465), STARTTLS
 # (587), a wrong host name (2587) and a self-signed certificate (2465) refused
 # with nothing sent, no STARTTLS on 25 refused (never cleartext), and a
 # capture that carries nothing of the message in cleartext.
@@ -53,8 +53,55 @@ tls_send insecure --tls implicit --gateway "mail.example.test:$LAB_TLS_SELF_SIGN
 check "an explicit --insecure accepts it and says so" \
     grep -q 'certificate NOT VERIFIED (insecure)' "$T_TMP/insecure.out"
 
+# Sign-in through Dovecot SASL: every mechanism, over STARTTLS (1587) and
+# implicit TLS (1465); the password never on a command line, in the output
+# or on the wire in cleartext.
+printf '%s\n' "$LAB_AUTH_PASS" >"$T_TMP/pass"
+printf 'wrong-password\n' >"$T_TMP/badpass"
+auth_send() { # auth_send NAME ARGS...
+    name=$1
+    shift
+    "$SIM" send --state "$STATE" --from "$LAB_AUTH_USER" --to dave@example.test --type jpeg \
+        --subject "$name $RUN" --ca "$LAB_CA_FILE" --user "$LAB_AUTH_USER" "$@" \
+        >"$T_TMP/$name.out" 2>&1
+}
+for mech in scram-sha-256 cram-md5 plain login; do
+    auth_send "auth-$mech" --tls starttls --gateway "mail.example.test:$LAB_AUTH_PORT" \
+        --password-file "$T_TMP/pass" --auth "$mech"
+    check "STARTTLS + AUTH $mech exits 0 ($(grep FAILED "$T_TMP/auth-$mech.out"))" [ $? -eq 0 ]
+done
+auth_send auth-best --tls implicit --gateway "mail.example.test:$LAB_AUTH_TLS_PORT" \
+    --password-file "$T_TMP/pass" --pcap "$T_TMP/auth.pcap" --json
+check "implicit TLS + the strongest mechanism exits 0" [ $? -eq 0 ]
 sleep 1
-for n in wrongname selfsigned nostarttls noca; do
+for n in auth-scram-sha-256 auth-cram-md5 auth-plain auth-login auth-best; do
+    check "the signed-in message '$n' is delivered" delivered "$n"
+done
+b64=$(printf '\0%s\0%s' "$LAB_AUTH_USER" "$LAB_AUTH_PASS" | base64 -w0)
+check "no password (plain or base64) in the capture, the output or the JSON" \
+    sh -c "! grep -aqF -e '$LAB_AUTH_PASS' -e '$b64' '$T_TMP/auth.pcap' '$T_TMP'/auth-*.out"
+
+auth_send auth-wrong --tls starttls --gateway "mail.example.test:$LAB_AUTH_PORT" \
+    --password-file "$T_TMP/badpass"
+check "a wrong password: sign-in refused with the gateway's 535 5.7.8" \
+    grep -q 'FAILED at auth: Sign-in refused by the gateway: 535 5.7.8' "$T_TMP/auth-wrong.out"
+
+"$SIM" send --state "$STATE" --from alice@example.test --to dave@example.test --type jpeg \
+    --subject "mismatch $RUN" --ca "$LAB_CA_FILE" --tls starttls --user "$LAB_AUTH_USER" \
+    --password-file "$T_TMP/pass" --gateway "mail.example.test:$LAB_AUTH_PORT" \
+    >"$T_TMP/mismatch.out" 2>&1
+check "a From the signed-in account does not own is refused with the gateway's 553 5.7.1" \
+    grep -Eq 'FAILED at (mail|rcpt): .*553 5\.7\.1' "$T_TMP/mismatch.out"
+
+auth_send auth-clear --tls none --gateway "mail.example.test:$LAB_AUTH_PORT" \
+    --password-file "$T_TMP/pass" --pcap "$T_TMP/clear.pcap"
+check "credentials are never sent without TLS" \
+    grep -q 'FAILED at auth: Sign-in not possible' "$T_TMP/auth-clear.out"
+check "the cleartext attempt's capture holds no AUTH command" \
+    sh -c "! strings '$T_TMP/clear.pcap' | grep -q 'AUTH '"
+
+sleep 1
+for n in wrongname selfsigned nostarttls noca auth-wrong mismatch auth-clear; do
     check "nothing of the refused '$n' job reached the mailbox" sh -c "! grep -qs '^Subject: $n $RUN' '$LAB_MAIL_DIR'/dave/new/*"
 done
 finish

@@ -16,7 +16,7 @@
 #include "smtp_session.h"
 
 #define T_MAXMSG 3
-#define T_MAXRCPT 4
+#define T_MAXRCPT 5
 #define T_MAXEV 16
 #define T_CLIENT_MAX 16384
 /* Start near the 32-bit wrap so every timeout crosses it. */
@@ -30,6 +30,7 @@ typedef struct {
     uint64_t size;   /* 0: strlen(body) */
     long fail_at;    /* read fails once this many bytes were given; 0: never */
     size_t chunk;    /* bytes per read; 0: as many as asked */
+    int rewind;      /* 0: no rewind callback; 1: rewinds; -1: rewind fails */
 } msg_spec_t;
 
 /* EV_TLS: the transport's TLS handshake succeeded (smtp_session_tls_ready). */
@@ -44,6 +45,7 @@ typedef struct {
 typedef struct {
     const msg_spec_t *spec;
     size_t pos;
+    int rewinds;
 } body_src_t;
 
 typedef struct {
@@ -57,6 +59,7 @@ typedef struct {
     char client[T_CLIENT_MAX];
     size_t client_len;
     size_t mark[T_MAXEV + 1]; /* client_len after start and after each event */
+    int rewinds[T_MAXMSG];
 } outcome_t;
 
 static const smtp_timeouts_t t_timeouts = {
@@ -92,6 +95,18 @@ static long body_read(void *arg, uint8_t *buf, size_t cap)
     return (long)n;
 }
 
+static int body_rewind(void *arg)
+{
+    body_src_t *b = arg;
+
+    b->rewinds++;
+    if (b->spec->rewind < 0) {
+        return -1;
+    }
+    b->pos = 0;
+    return 0;
+}
+
 static void drain(smtp_session_t *s, outcome_t *o)
 {
     const uint8_t *p;
@@ -123,12 +138,14 @@ static void run_once(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, int 
     for (i = 0; i < nmsg; i++) {
         src[i].spec = &specs[i];
         src[i].pos = 0;
+        src[i].rewinds = 0;
         msgs[i].from = specs[i].from;
         msgs[i].rcpts = specs[i].rcpts;
         msgs[i].rcpt_count = specs[i].nrcpt;
         msgs[i].size = specs[i].size ? specs[i].size : strlen(specs[i].body);
         msgs[i].read = body_read;
         msgs[i].read_arg = &src[i];
+        msgs[i].rewind = specs[i].rewind ? body_rewind : NULL;
         msgs[i].result = &o->res[i];
         msgs[i].rcpt_results = o->rr[i];
     }
@@ -144,6 +161,7 @@ static void run_once(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, int 
     cfg.auth_nonce = t_extra.auth_nonce;
     cfg.auth_rng = t_extra.auth_rng;
     cfg.auth_rng_arg = t_extra.auth_rng_arg;
+    cfg.rcpt_max = t_extra.rcpt_max;
 
     o->init_rc = smtp_session_init(&s, &cfg, outbuf, outcap);
     if (o->init_rc == 0) {
@@ -187,6 +205,9 @@ static void run_once(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, int 
     o->fail = s.fail;
     o->stats = s.stats;
     o->ext = s.ext;
+    for (i = 0; i < nmsg; i++) {
+        o->rewinds[i] = src[i].rewinds;
+    }
     smtp_session_free(&s);
     /* Every byte released by the transport was wiped (credential lines). */
     for (i = 0; i < outcap; i++) {
@@ -230,6 +251,8 @@ static void run_both_cap(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, 
     assert_int_equal(o->stats.bytes_in, b.stats.bytes_in);
     assert_int_equal(o->stats.bytes_out, b.stats.bytes_out);
     assert_int_equal(o->stats.replies, b.stats.replies);
+    assert_int_equal(o->stats.transactions, b.stats.transactions);
+    assert_memory_equal(o->rewinds, b.rewinds, sizeof(o->rewinds));
     assert_memory_equal(&o->ext, &b.ext, sizeof(o->ext));
     for (i = 0; i < nmsg; i++) {
         assert_int_equal(o->res[i].status, b.res[i].status);
@@ -239,6 +262,11 @@ static void run_both_cap(const msg_spec_t *specs, size_t nmsg, const ev_t *evs, 
         for (j = 0; j < specs[i].nrcpt; j++) {
             assert_int_equal(o->rr[i][j].accepted, b.rr[i][j].accepted);
             assert_info_equal(&o->rr[i][j].reply, &b.rr[i][j].reply);
+            assert_int_equal(o->rr[i][j].delivered, b.rr[i][j].delivered);
+            assert_int_equal(o->rr[i][j].error, b.rr[i][j].error);
+            assert_int_equal(o->rr[i][j].txn, b.rr[i][j].txn);
+            /* Delivered only what the server accepted at RCPT. */
+            assert_true(!o->rr[i][j].delivered || o->rr[i][j].accepted);
         }
     }
     /* Statistics agree with what was moved. */
@@ -786,7 +814,7 @@ static void test_session_times_out_when_the_content_is_not_taken(void **state)
                                    "0123456789012345678901234567890123456789012345678901234567890\r\n"
                                    "0123456789012345678901234567890123456789012345678901234567890\r\n";
     msg_spec_t spec = one_msg;
-    body_src_t src = {&spec, 0};
+    body_src_t src = {&spec, 0, 0};
     smtp_message_result_t res;
     smtp_rcpt_result_t rr[2];
     smtp_message_t m = {0};
@@ -878,7 +906,9 @@ static void test_session_pipelines_two_good_messages_without_rset(void **state)
     (void)state;
     run_both(m, 2, evs, &o);
     assert_null(strstr(o.client, "RSET"));
-    assert_int_equal(o.stats.flights, 5); /* EHLO, envelope, content, envelope, content+QUIT */
+    /* EHLO, envelope, content + next envelope (RFC 2920 3.1), content + QUIT */
+    assert_int_equal(o.stats.flights, 4);
+    assert_int_equal(o.stats.transactions, 2);
     assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
     assert_int_equal(o.res[1].status, SMTP_MSG_SENT);
     assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
@@ -1613,6 +1643,340 @@ static void test_init_refuses_bad_tls_and_auth_settings(void **state)
     smtp_session_free(&s);
 }
 
+/* ---- recipient limit: further transactions ------------------------------- */
+
+#define C_MAILS "MAIL FROM:<alice@example.test> SIZE=22\r\n" /* strlen(BODY) == 22 */
+#define C_R(n) "RCPT TO:<r" #n "@example.test>\r\n"
+#define LIMIT "452 4.5.3 Too many recipients\r\n"
+#define OK "250 Ok\r\n"
+#define GO "354 go\r\n"
+
+static const msg_spec_t five = {
+    .from = "alice@example.test",
+    .rcpts = {"r1@example.test", "r2@example.test", "r3@example.test", "r4@example.test",
+              "r5@example.test"},
+    .nrcpt = 5,
+    .body = BODY,
+    .rewind = 1,
+};
+
+static void assert_rcpt(const outcome_t *o, size_t m, size_t i, int code, int delivered,
+                        uint32_t txn)
+{
+    assert_int_equal(o->rr[m][i].reply.code, code);
+    assert_int_equal(o->rr[m][i].accepted, code / 100 == 2);
+    assert_int_equal(o->rr[m][i].delivered, delivered);
+    assert_int_equal(o->rr[m][i].txn, txn);
+}
+
+static void test_rcpt_452_sends_the_rest_in_a_second_transaction_with_the_content_again(
+    void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK OK OK LIMIT LIMIT LIMIT GO),
+        FEED(OK_QUEUED OK OK OK OK GO),
+        FEED(OK_QUEUED BYE), END,
+    };
+    size_t i;
+
+    (void)state;
+    assert_int_equal(strlen(BODY), 22);
+    run_both(&five, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAILS C_R(1) C_R(2) C_R(3) C_R(4) C_R(5) "DATA\r\n"
+                      BODY ".\r\n" C_MAILS C_R(3) C_R(4) C_R(5) "DATA\r\n"
+                      BODY ".\r\nQUIT\r\n");
+    /* The content and the second envelope answer the 354: one burst. */
+    assert_int_equal(o.mark[3] - o.mark[2],
+                     strlen(BODY ".\r\n" C_MAILS C_R(3) C_R(4) C_R(5) "DATA\r\n"));
+    assert_int_equal(o.stats.flights, 4);
+    assert_int_equal(o.stats.transactions, 2);
+    assert_int_equal(o.rewinds[0], 1);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.res[0].accepted, 5);
+    for (i = 0; i < 5; i++) {
+        assert_rcpt(&o, 0, i, 250, 1, i < 2 ? 1 : 2);
+        assert_int_equal(o.rr[0][i].error, 0);
+    }
+}
+
+static void test_rcpt_max_2_sends_5_recipients_in_3_transactions(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK OK OK GO),
+        FEED(OK_QUEUED OK OK OK GO),
+        FEED(OK_QUEUED OK OK GO),
+        FEED(OK_QUEUED BYE), END,
+    };
+    const smtp_config_t extra = {.rcpt_max = 2};
+    size_t i;
+
+    (void)state;
+    run_both_cfg(&five, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO C_MAILS C_R(1) C_R(2) "DATA\r\n"
+                      BODY ".\r\n" C_MAILS C_R(3) C_R(4) "DATA\r\n"
+                      BODY ".\r\n" C_MAILS C_R(5) "DATA\r\n"
+                      BODY ".\r\nQUIT\r\n");
+    assert_int_equal(o.stats.transactions, 3);
+    assert_int_equal(o.stats.flights, 5);
+    assert_int_equal(o.rewinds[0], 2);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.res[0].accepted, 5);
+    for (i = 0; i < 5; i++) {
+        assert_rcpt(&o, 0, i, 250, 1, (uint32_t)(i / 2 + 1));
+    }
+}
+
+static void test_rcpt_max_without_pipelining_waits_for_the_dot_reply_before_mail(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PLAIN), FEED(OK), FEED(OK), FEED(OK), FEED(GO),
+        FEED(OK_QUEUED), FEED(OK), FEED(OK), FEED(GO), FEED(OK_QUEUED), FEED(BYE), END,
+    };
+    const smtp_config_t extra = {.rcpt_max = 2};
+    msg_spec_t m = five;
+
+    (void)state;
+    m.nrcpt = 3;
+    run_both_cfg(&m, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO "MAIL FROM:<alice@example.test>\r\n" C_R(1) C_R(2) "DATA\r\n"
+                      BODY ".\r\nMAIL FROM:<alice@example.test>\r\n" C_R(3) "DATA\r\n"
+                      BODY ".\r\nQUIT\r\n");
+    assert_int_equal(o.mark[6] - o.mark[5], strlen(BODY ".\r\n")); /* no MAIL yet */
+    assert_int_equal(o.mark[7] - o.mark[6], strlen("MAIL FROM:<alice@example.test>\r\n"));
+    assert_null(strstr(o.client, "RSET"));
+    assert_int_equal(o.stats.transactions, 2);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_rcpt(&o, 0, 2, 250, 1, 2);
+}
+
+static void test_rcpt_550_stays_refused_and_452_is_retried(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK "550 5.1.1 <r1@example.test>: unknown\r\n" OK LIMIT LIMIT LIMIT GO),
+        FEED(OK_QUEUED OK OK "550 5.1.1 <r4@example.test>: unknown\r\n" OK GO),
+        FEED(OK_QUEUED BYE), END,
+    };
+
+    (void)state;
+    run_both(&five, 1, evs, &o);
+    assert_true(t_contains(&o, BODY ".\r\n" C_MAILS C_R(3) C_R(4) C_R(5) "DATA\r\n"));
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.res[0].accepted, 3);
+    assert_rcpt(&o, 0, 0, 550, 0, 1);
+    assert_string_equal(o.rr[0][0].reply.enhanced, "5.1.1");
+    assert_rcpt(&o, 0, 1, 250, 1, 1);
+    assert_rcpt(&o, 0, 2, 250, 1, 2);
+    assert_rcpt(&o, 0, 3, 550, 0, 2);
+    assert_string_equal(o.rr[0][3].reply.text, "<r4@example.test>: unknown");
+    assert_rcpt(&o, 0, 4, 250, 1, 2);
+    assert_int_equal(o.stats.transactions, 2);
+}
+
+static void test_rcpt_452_to_the_first_recipient_fails_without_a_loop(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK LIMIT LIMIT LIMIT LIMIT LIMIT "554 5.5.1 No valid recipients\r\n"),
+        FEED(BYE), END,
+    };
+    size_t i;
+
+    (void)state;
+    run_both(&five, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAILS C_R(1) C_R(2) C_R(3) C_R(4) C_R(5) "DATA\r\nQUIT\r\n");
+    assert_int_equal(o.stats.transactions, 1);
+    assert_int_equal(o.rewinds[0], 0);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_NO_RECIPIENTS);
+    assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_RCPT);
+    assert_int_equal(o.res[0].fail.reply.code, 452);
+    assert_string_equal(o.res[0].fail.reply.enhanced, "4.5.3");
+    for (i = 0; i < 5; i++) {
+        assert_rcpt(&o, 0, i, 452, 0, 1);
+    }
+}
+
+static void test_rcpt_452_to_the_first_of_a_later_transaction_ends_the_rest_with_it(
+    void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK OK OK GO),
+        FEED(OK_QUEUED OK LIMIT LIMIT "554 5.5.1 No valid recipients\r\n"),
+        FEED(BYE), END,
+    };
+    const smtp_config_t extra = {.rcpt_max = 2};
+
+    (void)state;
+    run_both_cfg(&five, 1, evs, &extra, &o);
+    assert_client(&o, C_EHLO C_MAILS C_R(1) C_R(2) "DATA\r\n"
+                      BODY ".\r\n" C_MAILS C_R(3) C_R(4) "DATA\r\nQUIT\r\n");
+    assert_int_equal(o.stats.transactions, 2);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT); /* to r1 and r2 */
+    assert_int_equal(o.res[0].accepted, 2);
+    assert_rcpt(&o, 0, 1, 250, 1, 1);
+    assert_rcpt(&o, 0, 2, 452, 0, 2);
+    assert_rcpt(&o, 0, 3, 452, 0, 2);
+    assert_rcpt(&o, 0, 4, 452, 0, 0); /* never sent: ends with that reply */
+    assert_string_equal(o.rr[0][4].reply.text, "Too many recipients");
+}
+
+static void test_rcpt_452_without_rewind_fails_the_deferred_recipients_clearly(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK OK OK LIMIT LIMIT LIMIT GO),
+        FEED(OK_QUEUED BYE), END,
+    };
+    static const ev_t capped[] = {
+        FEED(GREETING), FEED(EHLO_PIPE), FEED(OK OK OK GO), FEED(OK_QUEUED BYE), END,
+    };
+    const smtp_config_t extra = {.rcpt_max = 2};
+    msg_spec_t m = five;
+    size_t i;
+
+    (void)state;
+    m.rewind = 0;
+    run_both(&m, 1, evs, &o);
+    assert_client(&o, C_EHLO C_MAILS C_R(1) C_R(2) C_R(3) C_R(4) C_R(5) "DATA\r\n"
+                      BODY ".\r\nQUIT\r\n");
+    assert_int_equal(o.stats.transactions, 1);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_int_equal(o.res[0].accepted, 2);
+    for (i = 2; i < 5; i++) {
+        assert_rcpt(&o, 0, i, 452, 0, 1);
+        assert_int_equal(o.rr[0][i].error, SMTP_ERR_NO_REWIND);
+    }
+    assert_int_equal(o.rr[0][1].error, 0);
+    assert_string_equal(smtp_strerror(SMTP_ERR_NO_REWIND),
+                        "recipient limit: the message cannot be sent again");
+
+    /* The administrator's limit: the recipients past it were never sent. */
+    run_both_cfg(&m, 1, capped, &extra, &o);
+    assert_int_equal(o.stats.transactions, 1);
+    assert_rcpt(&o, 0, 2, 0, 0, 0);
+    assert_int_equal(o.rr[0][2].error, SMTP_ERR_NO_REWIND);
+    assert_int_equal(o.rr[0][4].error, SMTP_ERR_NO_REWIND);
+}
+
+static void test_rcpt_452_with_a_failing_rewind_fails_the_deferred_recipients(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK OK OK LIMIT LIMIT LIMIT GO),
+        FEED(OK_QUEUED BYE), END,
+    };
+    msg_spec_t m = five;
+
+    (void)state;
+    m.rewind = -1;
+    run_both(&m, 1, evs, &o);
+    assert_int_equal(o.rewinds[0], 1);
+    assert_int_equal(o.stats.transactions, 1);
+    assert_int_equal(o.rr[0][3].error, SMTP_ERR_BODY);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+    assert_true(memcmp(o.client + o.client_len - 9, ".\r\nQUIT\r\n", 9) == 0);
+}
+
+static void test_rcpt_retry_delivers_even_when_the_first_content_is_refused(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE),
+        FEED(OK OK OK LIMIT LIMIT LIMIT GO),
+        FEED("554 5.6.0 content refused\r\n" OK OK OK OK GO),
+        FEED(OK_QUEUED BYE), END,
+    };
+    size_t i;
+
+    (void)state;
+    run_both(&five, 1, evs, &o);
+    /* The message failed (first failure kept); who got it is per recipient. */
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_CONTENT);
+    assert_int_equal(o.res[0].fail.reply.code, 554);
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    for (i = 0; i < 5; i++) {
+        assert_rcpt(&o, 0, i, 250, i >= 2, i < 2 ? 1 : 2);
+    }
+}
+
+/* Issue 5: three e-mails to five recipients in at most 5 client flights.
+ * Counted: every burst of client output between two server replies; EHLO is
+ * the first (the greeting is the server's). EHLO; MAIL+RCPT*5+DATA;
+ * content1+MAIL+RCPT*5+DATA; content2+MAIL+RCPT*5+DATA; content3+QUIT. */
+static void test_three_messages_to_five_recipients_take_five_flights(void **state)
+{
+    static outcome_t o;
+#define ENV5 OK OK OK OK OK OK GO
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE), FEED(ENV5),
+        FEED(OK_QUEUED ENV5), FEED(OK_QUEUED ENV5), FEED(OK_QUEUED BYE), END,
+    };
+#undef ENV5
+    const msg_spec_t m[3] = {five, five, five};
+    size_t k;
+    size_t i;
+
+    (void)state;
+    run_both(m, 3, evs, &o);
+    assert_int_equal(o.stats.flights, 5);
+    assert_int_equal(o.stats.transactions, 3);
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    /* Each 354 is answered by the content and the next envelope at once. */
+    for (k = 2; k < 5; k++) {
+        assert_true(o.mark[k + 1] > o.mark[k]);
+        assert_int_equal(memcmp(o.client + o.mark[k], BODY ".\r\n", strlen(BODY ".\r\n")), 0);
+    }
+    for (k = 0; k < 3; k++) {
+        assert_int_equal(o.res[k].status, SMTP_MSG_SENT);
+        for (i = 0; i < 5; i++) {
+            assert_rcpt(&o, k, i, 250, 1, (uint32_t)(k + 1));
+        }
+    }
+}
+
+static void test_close_with_a_final_dot_unanswered_fails_both_messages(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED(EHLO_PIPE), FEED(OK OK OK GO), CLOSE, END,
+    };
+    static const ev_t late[] = {
+        FEED(GREETING), FEED(EHLO_PIPE), FEED(OK OK OK GO), TICK(6000), END,
+    };
+    msg_spec_t m[2] = {one_msg, one_msg};
+
+    (void)state;
+    run_both(m, 2, evs, &o);
+    assert_true(t_contains(&o, BODY ".\r\n" C_MAILS));
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.fail.error, SMTP_ERR_CLOSED);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_CONTENT);
+    assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.res[1].status, SMTP_MSG_FAILED);
+    assert_int_equal(o.rr[0][0].delivered, 0);
+
+    /* Waiting for the dot's reply uses the DATA-termination figure. */
+    run_both(m, 2, late, &o);
+    assert_int_equal(o.fail.error, SMTP_ERR_TIMEOUT);
+    assert_int_equal(o.fail.stage, SMTP_STAGE_CONTENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1667,6 +2031,17 @@ int main(void)
         cmocka_unit_test(test_auth_scram_nonce_comes_from_the_rng_when_none_is_fixed),
         cmocka_unit_test(test_auth_line_longer_than_the_output_buffer_goes_in_pieces),
         cmocka_unit_test(test_init_refuses_bad_tls_and_auth_settings),
+        cmocka_unit_test(test_rcpt_452_sends_the_rest_in_a_second_transaction_with_the_content_again),
+        cmocka_unit_test(test_rcpt_max_2_sends_5_recipients_in_3_transactions),
+        cmocka_unit_test(test_rcpt_max_without_pipelining_waits_for_the_dot_reply_before_mail),
+        cmocka_unit_test(test_rcpt_550_stays_refused_and_452_is_retried),
+        cmocka_unit_test(test_rcpt_452_to_the_first_recipient_fails_without_a_loop),
+        cmocka_unit_test(test_rcpt_452_to_the_first_of_a_later_transaction_ends_the_rest_with_it),
+        cmocka_unit_test(test_rcpt_452_without_rewind_fails_the_deferred_recipients_clearly),
+        cmocka_unit_test(test_rcpt_452_with_a_failing_rewind_fails_the_deferred_recipients),
+        cmocka_unit_test(test_rcpt_retry_delivers_even_when_the_first_content_is_refused),
+        cmocka_unit_test(test_three_messages_to_five_recipients_take_five_flights),
+        cmocka_unit_test(test_close_with_a_final_dot_unanswered_fails_both_messages),
     };
 
     return cmocka_run_group_tests_name("smtp_session", tests, NULL, NULL);
