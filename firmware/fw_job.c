@@ -25,6 +25,7 @@ static void fw_job_finish_session(fw_job_t *job);
 static long fw_job_page_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_none_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_body_read(void *arg, uint8_t *buf, size_t cap);
+static int fw_job_body_rewind(void *arg);
 static void fw_job_close_readers(fw_job_t *job);
 static enum packer_type fw_job_packer_type(enum fw_file_type type);
 
@@ -511,6 +512,7 @@ static int fw_job_build(fw_job_t *job)
         msg->rcpt_count = job->rcpt_count;
         msg->size = mime_writer_size(&job->writer);
         msg->read = fw_job_body_read;
+        msg->rewind = fw_job_body_rewind;
         msg->read_arg = mail;
         msg->result = &mail->result;
         msg->rcpt_results = mail->rcpt_results;
@@ -633,6 +635,7 @@ static int fw_job_start_session(fw_job_t *job)
     job->smtp_cfg.prepare = fw_job_prepare;
     job->smtp_cfg.prepare_arg = job;
     job->smtp_cfg.tls = job->req.tls;
+    job->smtp_cfg.rcpt_max = job->req.rcpt_max;
     job->smtp_cfg.auth_user = job->req.auth_user;
     job->smtp_cfg.auth_pass = job->req.auth_pass;
     job->smtp_cfg.auth_mech = job->req.auth_mech;
@@ -777,6 +780,16 @@ static long fw_job_body_read(void *arg, uint8_t *buf, size_t cap)
         job->writer_mail = index;
     }
     return mime_writer_read(&job->writer, buf, cap);
+}
+
+/* The gateway took only some recipients (452): the e-mail goes again, from
+ * its first byte, in a further transaction. */
+static int fw_job_body_rewind(void *arg)
+{
+    struct fw_job_mail *mail = arg;
+
+    mail->job->writer_mail = -1;
+    return 0;
 }
 
 static void fw_job_close_readers(fw_job_t *job)

@@ -93,6 +93,7 @@ struct fw_job_request {
     const char *auth_pass;
     unsigned auth_mech;                    /* 0: the strongest both offer; else SMTP_AUTH_* */
     int allow_cleartext_auth;              /* explicit: credentials without TLS */
+    size_t rcpt_max;                       /* recipients per transaction, 0: the gateway's */
     int keep_spool;                        /* keep the spooled pages after the job (service) */
 };
 

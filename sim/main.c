@@ -134,6 +134,8 @@ static const char sim_send_usage[] =
     "  --auth MECH            force scram-sha-256, cram-md5, plain or login (default: the\n"
     "                         strongest both sides offer)\n"
     "  --allow-cleartext-auth sign in even without TLS (insecure; off by default)\n"
+    "  --rcpt-max N           recipients per transaction (default: as many as the gateway\n"
+    "                         takes; 452 replies move the rest to further transactions)\n"
     "  --jam-at N             simulator fault: paper jam when feeding sheet N\n"
     "  --cover-open-at N      simulator fault: the cover is open when feeding sheet N\n"
     "  --stall-at N           simulator fault: the feed stalls halfway through sheet N\n"
@@ -150,7 +152,7 @@ enum {
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
     OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_TLS, OPT_CA, OPT_INSECURE,
-    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_HELP
+    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -177,7 +179,8 @@ static const struct option sim_send_options[] = {
     {"insecure", no_argument, 0, OPT_INSECURE}, {"user", required_argument, 0, OPT_USER},
     {"password-file", required_argument, 0, OPT_PASSWORD_FILE},
     {"auth", required_argument, 0, OPT_AUTH},
-    {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH}, {"help", no_argument, 0, OPT_HELP},
+    {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH},
+    {"rcpt-max", required_argument, 0, OPT_RCPT_MAX}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
@@ -419,6 +422,11 @@ static int sim_cmd_send(int argc, char **argv)
                                 "--auth: give scram-sha-256, cram-md5, plain or login");
             break;
         case OPT_CLEARTEXT_AUTH: req.allow_cleartext_auth = 1; break;
+        case OPT_RCPT_MAX:
+            if (sim_parse_uint(optarg, 1, 1000, &v) != 0)
+                return sim_fail(&o, "validate", "--rcpt-max: give 1 to 1000");
+            req.rcpt_max = v;
+            break;
         case OPT_HELP: case 'h': fputs(sim_send_usage, stdout); return 0;
         default: fputs(sim_send_usage, stderr); return 2;
         }
@@ -507,8 +515,9 @@ static int sim_cmd_send(int argc, char **argv)
     if (rc != 0)
         return 1;
     for (unsigned m = 0; m < board.job.mail_count; m++)
-        if (board.job.mails[m].result.accepted < board.job.rcpt_count)
-            return 3;
+        for (size_t i = 0; i < board.job.rcpt_count; i++)
+            if (!board.job.mails[m].rcpt_results[i].delivered)
+                return 3;
     return 0;
 }
 
@@ -786,6 +795,7 @@ static void sim_report_json(const fw_job_t *job)
             sim_json_str(&j, "address", job->rcpts[i]);
             sim_json_str(&j, "kind", fw_job_rcpt_kind(job, i));
             sim_json_bool(&j, "accepted", mail->rcpt_results[i].accepted);
+            sim_json_bool(&j, "delivered", mail->rcpt_results[i].delivered);
             sim_json_reply(&j, &mail->rcpt_results[i].reply);
             sim_json_close(&j);
         }
@@ -795,6 +805,7 @@ static void sim_report_json(const fw_job_t *job)
     sim_json_close(&j);
     sim_json_object(&j, "stats");
     sim_json_int(&j, "flights", job->session.stats.flights);
+    sim_json_int(&j, "transactions", job->session.stats.transactions);
     sim_json_int(&j, "smtp_bytes_out", (long long)job->session.stats.bytes_out);
     sim_json_int(&j, "smtp_bytes_in", (long long)job->session.stats.bytes_in);
     sim_json_int(&j, "wire_bytes_out", (long long)job->env.net->bytes_out);
@@ -845,9 +856,12 @@ static void sim_report(const struct sim_net_opts *o, const fw_job_t *job)
         for (size_t i = 0; i < job->rcpt_count; i++) {
             const smtp_rcpt_result_t *rr = &mail->rcpt_results[i];
             printf("  %-3s %s: %s", fw_job_rcpt_kind(job, i), job->rcpts[i],
-                   rr->accepted ? "accepted" : rr->reply.code ? "REJECTED" : "not sent");
+                   rr->delivered ? "delivered" : rr->accepted ? "accepted, NOT delivered"
+                   : rr->reply.code ? "REJECTED" : "not sent");
             if (rr->reply.code && !rr->accepted)
                 printf(" (%d %s %s)", rr->reply.code, rr->reply.enhanced, rr->reply.text);
+            else if (rr->error && !rr->delivered)
+                printf(" (%s)", smtp_strerror(rr->error));
             printf("\n");
         }
     }

@@ -1170,6 +1170,11 @@ static int smtp_txn_retry(smtp_session_t *s)
             rr->error = err;
         }
     }
+    /* Nobody accepted so far (the first batch was refused): the message
+     * ends here, failed for that reason. */
+    if (m->result->accepted == 0) {
+        smtp_msg_record(s, s->msg, err, SMTP_STAGE_RCPT, NULL);
+    }
     return 0;
 }
 

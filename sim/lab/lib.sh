@@ -164,6 +164,7 @@ smtp tcp $LAB_GW $LAB_SMTP_PORT
 submission tcp $LAB_GW $LAB_SUBMISSION_PORT
 refuse tcp $LAB_GW $LAB_REFUSE_PORT
 small tcp $LAB_GW $LAB_SMALL_PORT
+rcptlimit tcp $LAB_GW $LAB_RCPT_PORT
 submissions tcp $LAB_GW $LAB_SUBMISSIONS_PORT
 tls-wrong-name tcp $LAB_GW $LAB_TLS_WRONG_NAME_PORT
 tls-self-signed tcp $LAB_GW $LAB_TLS_SELF_SIGNED_PORT

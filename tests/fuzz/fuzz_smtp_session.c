@@ -10,9 +10,12 @@
  * "transport" takes each time, byte 2 = tick/close controls and the TLS/AUTH
  * settings (bits 2-3: none, STARTTLS + AUTH automatic, implicit TLS + AUTH
  * forced by bits 4-5, cleartext AUTH allowed); the rest is what the server
- * says. Whenever the engine wants TLS, the "transport" says it is up.
+ * says; bit 6 sets rcpt_max = 1, bit 7 drops message 0's rewind callback
+ * (so 452s and the limit make further transactions, or fail recipients).
+ * Whenever the engine wants TLS, the "transport" says it is up.
  * Invariant checked: no AUTH command leaves before the channel is secure
- * unless cleartext AUTH was allowed. The output buffer is the smallest allowed, so partial
+ * unless cleartext AUTH was allowed; no more transactions than recipients;
+ * a recipient delivered only if accepted. The output buffer is the smallest allowed, so partial
  * writes and a full buffer are exercised.
  */
 #include <stddef.h>
@@ -38,6 +41,12 @@ static long fuzz_read(void *arg, uint8_t *buf, size_t cap)
     memcpy(buf, b->text + b->pos, n);
     b->pos += n;
     return (long)n;
+}
+
+static int fuzz_rewind(void *arg)
+{
+    ((fuzz_body_t *)arg)->pos = 0;
+    return 0;
 }
 
 static void fuzz_drain(smtp_session_t *s, size_t take, int *secure)
@@ -70,14 +79,15 @@ static void fuzz_drain(smtp_session_t *s, size_t take, int *secure)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const rcpts[] = {"bob@example.test", "carol@example.test"};
+    static const char *const rcpts[] = {"bob@example.test", "carol@example.test",
+                                        "dave@example.test"};
     static uint8_t out[SMTP_OUTBUF_MIN];
     fuzz_body_t body[2] = {
         {"Subject: a\r\n\r\n.dot\r\nline\nbare\rcr\r\n", 0},
         {"x", 0},
     };
     smtp_message_result_t res[2];
-    smtp_rcpt_result_t rr[2][2];
+    smtp_rcpt_result_t rr[2][3];
     smtp_message_t msgs[2];
     smtp_config_t cfg;
     smtp_session_t s;
@@ -101,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < 2; i++) {
         msgs[i].from = "alice@example.test";
         msgs[i].rcpts = rcpts;
-        msgs[i].rcpt_count = 2 - i;
+        msgs[i].rcpt_count = 3 - 2 * i;
         msgs[i].size = (i == 0) ? 5000 : 1;
         msgs[i].read = fuzz_read;
         msgs[i].read_arg = &body[i];
@@ -112,6 +122,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.ehlo_domain = "client.example.test";
     cfg.messages = msgs;
     cfg.message_count = 2;
+    cfg.rcpt_max = (ctl & 0x40) ? 1 : 0;
+    msgs[0].rewind = (ctl & 0x80) ? NULL : fuzz_rewind;
     switch ((ctl >> 2) & 3) {
     case 1:
         cfg.tls = SMTP_TLS_STARTTLS;
@@ -159,6 +171,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < 2; i++) {
         if (res[i].status == SMTP_MSG_PENDING ||
             (res[i].status == SMTP_MSG_SENT) != (res[i].fail.error == 0)) {
+            abort();
+        }
+    }
+    if (s.stats.transactions > 4) {
+        abort(); /* 3 + 1 recipients: a transaction each at most */
+    }
+    for (i = 0; i < 3; i++) {
+        if ((rr[0][i].delivered && !rr[0][i].accepted) || (i < 1 && rr[1][i].delivered &&
+                                                           !rr[1][i].accepted)) {
             abort();
         }
     }

@@ -54,6 +54,29 @@ check "the refused recipient is reported with the gateway's 550 5.1.1" \
     grep -q 'reject@example.test: REJECTED (550 5.1.1' "$T_TMP/part.out"
 check "the other recipient still gets the message" sh sim/lab/wait-mail erin 1 15
 
+# 3b. A gateway's recipient limit (452 4.5.3 past 2): the rest go in further
+# transactions of the same session, every recipient gets the message once.
+SUBJ="integration rcpt limit $RUN"
+"$SIM" send --json --state "$STATE" --to alice@example.test,bob@example.test,carol@example.test \
+    --cc dave@example.test --bcc frank@example.test --type jpeg --subject "$SUBJ" \
+    --gateway "$LAB_GW:$LAB_RCPT_PORT" >"$T_TMP/rcpt.json" 2>"$T_TMP/rcpt.err"
+check "5 recipients through a 2-recipient limit exit 0" [ $? -eq 0 ]
+check "in 3 transactions" grep -q '"transactions":3' "$T_TMP/rcpt.json"
+check "every recipient delivered" [ "$(grep -o '"delivered":true' "$T_TMP/rcpt.json" | wc -l)" -eq 5 ]
+n=0
+for u in alice bob carol dave frank; do
+    sh sim/lab/wait-mail "$u" 1 10 >/dev/null 2>&1
+    n=$((n + $(grep -l "^Subject: $SUBJ" "$LAB_MAIL_DIR/$u"/new/* 2>/dev/null | wc -l)))
+done
+check "each of the 5 mailboxes has the message exactly once ($n)" [ "$n" -eq 5 ]
+
+# 3c. Three e-mails to five recipients in one session, pipelined: 5 flights.
+"$SIM" send --json --state "$STATE" --to alice@example.test,bob@example.test,carol@example.test \
+    --cc dave@example.test --bcc frank@example.test --type jpeg --pages 3 \
+    --max-attachment 800K --subject "three by five $RUN" >"$T_TMP/3x5.json" 2>/dev/null
+check "3 e-mails x 5 recipients exit 0" [ $? -eq 0 ]
+check "in 5 client flights after the greeting" grep -q '"flights":5,' "$T_TMP/3x5.json"
+
 # 4. A gateway that refuses: non-zero exit, the server's reply shown.
 "$SIM" send --state "$STATE" --to frank@example.test --subject "refused $RUN" \
     --gateway "$LAB_GW:$LAB_REFUSE_PORT" >"$T_TMP/refuse.out" 2>&1

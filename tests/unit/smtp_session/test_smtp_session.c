@@ -1870,6 +1870,22 @@ static void test_rcpt_452_without_rewind_fails_the_deferred_recipients_clearly(v
     assert_rcpt(&o, 0, 2, 0, 0, 0);
     assert_int_equal(o.rr[0][2].error, SMTP_ERR_NO_REWIND);
     assert_int_equal(o.rr[0][4].error, SMTP_ERR_NO_REWIND);
+
+    /* The first batch refused and no rewind: the message reached nobody. */
+    {
+        static const ev_t refused[] = {
+            FEED(GREETING), FEED(EHLO_PIPE), FEED(OK "550 no\r\n550 no\r\n554 no\r\n"),
+            FEED(BYE), END,
+        };
+
+        run_both_cfg(&m, 1, refused, &extra, &o);
+        assert_int_equal(o.res[0].status, SMTP_MSG_FAILED);
+        assert_int_equal(o.res[0].fail.error, SMTP_ERR_NO_REWIND);
+        assert_int_equal(o.fail.error, SMTP_ERR_NO_REWIND);
+        assert_rcpt(&o, 0, 1, 550, 0, 1);
+        assert_int_equal(o.rr[0][2].error, SMTP_ERR_NO_REWIND);
+        assert_true(memcmp(o.client + o.client_len - 12, "DATA\r\nQUIT\r\n", 12) == 0);
+    }
 }
 
 static void test_rcpt_452_with_a_failing_rewind_fails_the_deferred_recipients(void **state)
