@@ -343,8 +343,9 @@ static int bench_send(struct bench_result *res)
     m.attachment_count = bj.nfiles;
     if (mime_writer_init(&bj.w, &m, NULL) != 0)
         return 1;
-    msg = (smtp_message_t){"mfp@example.test", &rcpt, 1, mime_writer_size(&bj.w),
-                           bench_body_read, &bj.w, &mr, &rr};
+    msg = (smtp_message_t){.from = "mfp@example.test", .rcpts = &rcpt, .rcpt_count = 1,
+                           .size = mime_writer_size(&bj.w), .read = bench_body_read,
+                           .read_arg = &bj.w, .result = &mr, .rcpt_results = &rr};
     cfg.ehlo_domain = "[198.51.100.100]";
     cfg.messages = &msg;
     cfg.message_count = 1;
