@@ -95,6 +95,9 @@ struct fw_job_request {
     int allow_cleartext_auth;              /* explicit: credentials without TLS */
     size_t rcpt_max;                       /* recipients per transaction, 0: the gateway's */
     int keep_spool;                        /* keep the spooled pages after the job (service) */
+    /* Gateway Test (E-mail Setup): no scan, no e-mail; connect, greeting,
+     * EHLO, STARTTLS or TLS with verification, AUTH when configured, QUIT. */
+    int test_gateway;
 };
 
 /* What the job needs from the board. */

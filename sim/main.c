@@ -74,6 +74,9 @@ static const char sim_usage[] =
     "\n"
     "Commands:\n"
     "  send      scan pages and e-mail them through the SMTP gateway\n"
+    "  gateway test  the E-mail Setup Test: connect, greeting, EHLO, TLS with verification,\n"
+    "            sign-in when configured, QUIT; says what the gateway offers (takes send's\n"
+    "            gateway, TLS and sign-in options)\n"
     "\n"
     "Network options (every command that uses the network):\n"
     "  --net tap|slirp        tap: the lab's namespace, DHCP and DNS from the lab (default,\n"
@@ -193,7 +196,7 @@ static int sim_net_up(const struct sim_net_opts *o);
 static void sim_net_down(void);
 static void sim_progress(void *arg, fw_job_t *job);
 static void sim_report(const struct sim_net_opts *o, const fw_job_t *job);
-static int sim_cmd_send(int argc, char **argv);
+static int sim_cmd_send(int argc, char **argv, int test_gateway);
 
 int main(int argc, char **argv)
 {
@@ -203,7 +206,9 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "send"))
-        return sim_cmd_send(argc - 1, argv + 1);
+        return sim_cmd_send(argc - 1, argv + 1, 0);
+    if (!strcmp(argv[1], "gateway") && argc > 2 && !strcmp(argv[2], "test"))
+        return sim_cmd_send(argc - 2, argv + 2, 1);
     fprintf(stderr, "mfp-sim: unknown command '%s'\n\n%s", argv[1], sim_usage);
     return 2;
 }
@@ -233,7 +238,7 @@ static int sim_net_option(struct sim_net_opts *o, int opt, char *arg)
     }
 }
 
-static int sim_cmd_send(int argc, char **argv)
+static int sim_cmd_send(int argc, char **argv, int test_gateway)
 {
     static struct sim_net_opts o = {.net = "tap", .lab = "mfplab", .tap = "tap0"};
     static struct fw_job_request req;
@@ -436,6 +441,7 @@ static int sim_cmd_send(int argc, char **argv)
         return 2;
     }
     req.gateway = gateway;
+    req.test_gateway = test_gateway;
     if (!port_given && req.tls != SMTP_TLS_NONE)
         port = req.tls == SMTP_TLS_IMPLICIT ? 465 : 587;
     req.port = (uint16_t)port;
@@ -828,8 +834,59 @@ static void sim_report_json(const fw_job_t *job)
     sim_json_end(&j);
 }
 
+/* The Test button's answer: "Gateways OK" with what the gateway offers. */
+static void sim_report_gateway(const struct sim_net_opts *o, const fw_job_t *job)
+{
+    const smtp_ext_t *x = &job->session.ext;
+    const smtp_tls_info_t *t = &job->transport.tls_info;
+
+    if (o->json) {
+        sim_json_t j;
+        sim_json_begin(&j, stdout);
+        sim_json_bool(&j, "ok", job->phase == FW_JOB_DONE);
+        if (job->phase != FW_JOB_DONE) {
+            sim_json_str(&j, "stage", job->stage ? job->stage : "");
+            sim_json_str(&j, "error", job->error);
+        }
+        sim_json_str(&j, "gateway", job->req.gateway);
+        sim_json_int(&j, "port", job->req.port);
+        sim_json_bool(&j, "esmtp", x->ehlo);
+        sim_json_int(&j, "size_max", (long long)x->size_max);
+        sim_json_bool(&j, "pipelining", x->pipelining);
+        sim_json_bool(&j, "starttls", x->starttls);
+        sim_json_str(&j, "auth", x->auth_offered);
+        sim_json_bool(&j, "signed_in", job->phase == FW_JOB_DONE && job->req.auth_user);
+        if (job->transport.tls_active) {
+            sim_json_str(&j, "tls_version", t->version);
+            sim_json_str(&j, "tls_cipher", t->ciphersuite);
+            sim_json_bool(&j, "tls_verified", t->error == 0 && !t->skipped);
+        }
+        sim_json_end(&j);
+        return;
+    }
+    if (job->phase != FW_JOB_DONE) {
+        printf("FAILED at %s: %s\n", job->stage ? job->stage : "?", job->error);
+        return;
+    }
+    printf("Gateways OK: %s port %u\n", job->req.gateway, job->req.port);
+    if (job->transport.tls_active)
+        printf("  TLS: %s %s, certificate %s\n", t->version, t->ciphersuite,
+               t->skipped ? "NOT VERIFIED (insecure)" : "verified");
+    else
+        printf("  TLS: none%s\n", x->starttls ? " (the gateway offers STARTTLS)" : "");
+    printf("  %s; SIZE %llu%s%s%s\n", x->ehlo ? "ESMTP" : "SMTP (HELO only)",
+           (unsigned long long)x->size_max, x->pipelining ? ", PIPELINING" : "",
+           x->enhancedstatuscodes ? ", ENHANCEDSTATUSCODES" : "", x->smtputf8 ? ", SMTPUTF8" : "");
+    printf("  AUTH: %s%s%s\n", x->auth_offered[0] ? x->auth_offered : "none offered",
+           job->req.auth_user ? "; signed in as " : "", job->req.auth_user ? job->req.auth_user : "");
+}
+
 static void sim_report(const struct sim_net_opts *o, const fw_job_t *job)
 {
+    if (job->req.test_gateway) {
+        sim_report_gateway(o, job);
+        return;
+    }
     if (o->json) {
         sim_report_json(job);
         return;

@@ -100,6 +100,22 @@ check "credentials are never sent without TLS" \
 check "the cleartext attempt's capture holds no AUTH command" \
     sh -c "! strings '$T_TMP/clear.pcap' | grep -q 'AUTH '"
 
+# The E-mail Setup Test: "Gateways OK" with what the gateway offers, or the failure.
+"$SIM" gateway test --state "$STATE" --tls starttls --ca "$LAB_CA_FILE" --user "$LAB_AUTH_USER" \
+    --password-file "$T_TMP/pass" --gateway "mail.example.test:$LAB_AUTH_PORT" \
+    >"$T_TMP/gwtest.out" 2>&1
+check "gateway test with STARTTLS and sign-in exits 0" [ $? -eq 0 ]
+check "it says Gateways OK, the TLS version and the AUTH mechanisms" sh -c \
+    "grep -q '^Gateways OK: mail.example.test port $LAB_AUTH_PORT' '$T_TMP/gwtest.out' && grep -q 'TLS: TLSv1' '$T_TMP/gwtest.out' && grep -q 'AUTH: .*SCRAM-SHA-256.*signed in as $LAB_AUTH_USER' '$T_TMP/gwtest.out'"
+"$SIM" gateway test --state "$STATE" --tls starttls --ca "$LAB_CA_FILE" --user "$LAB_AUTH_USER" \
+    --password-file "$T_TMP/badpass" --gateway "mail.example.test:$LAB_AUTH_PORT" \
+    >"$T_TMP/gwbad.out" 2>&1
+check "gateway test with a wrong password fails at auth with the 535" \
+    grep -q 'FAILED at auth: Sign-in refused by the gateway: 535' "$T_TMP/gwbad.out"
+"$SIM" gateway test --json --state "$STATE" --gateway "$LAB_GW:2599" >"$T_TMP/gwnone.json" 2>/dev/null
+check "gateway test to a closed port fails at connect (JSON)" \
+    grep -q '"ok":false,"stage":"connect"' "$T_TMP/gwnone.json"
+
 sleep 1
 for n in wrongname selfsigned nostarttls noca auth-wrong mismatch auth-clear; do
     check "nothing of the refused '$n' job reached the mailbox" sh -c "! grep -qs '^Subject: $n $RUN' '$LAB_MAIL_DIR'/dave/new/*"
