@@ -22,6 +22,12 @@ static uint64_t fw_job_message_size(void *arg, const struct packer_mail_shape *s
 static int fw_job_prepare(void *arg, const struct smtp_ext *ext);
 static int fw_job_start_session(fw_job_t *job);
 static void fw_job_finish_session(fw_job_t *job);
+static int fw_job_transient(const smtp_rcpt_result_t *r, const smtp_message_result_t *m,
+                            const smtp_failure_t *session);
+static unsigned fw_job_merge(fw_job_t *job);
+static int fw_job_all_settled(const fw_job_t *job);
+static int fw_job_plan_retry(fw_job_t *job);
+static const smtp_rcpt_result_t *fw_job_first_deferred(const fw_job_t *job);
 static long fw_job_page_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_none_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_body_read(void *arg, uint8_t *buf, size_t cap);
@@ -132,6 +138,10 @@ int fw_job_step(fw_job_t *job)
         if (smtp_transport_done(&job->transport))
             fw_job_finish_session(job);
         return 0;
+    case FW_JOB_RETRY_WAIT:
+        if ((int32_t)(now - job->retry_at_ms) >= 0)
+            fw_job_start_session(job);
+        return 0;
     case FW_JOB_DONE:
     case FW_JOB_FAILED:
         return 0;
@@ -185,8 +195,9 @@ const char *fw_job_rcpt_kind(const fw_job_t *job, size_t i)
 
 const char *fw_job_phase_name(fw_job_phase_t phase)
 {
-    static const char *const names[] = {"scanning", "packing", "waiting for network",
-                                        "connecting", "sending", "done", "failed"};
+    static const char *const names[] = {"scanning",   "packing", "waiting for network",
+                                        "connecting", "sending", "waiting to retry",
+                                        "done",       "failed"};
     return (unsigned)phase < sizeof(names) / sizeof(names[0]) ? names[phase] : "?";
 }
 
@@ -511,15 +522,22 @@ static int fw_job_build(fw_job_t *job)
         if (mime_writer_init(&job->writer, &mail->mime, &field) != 0)
             return fw_job_fail(job, "pack", "Cannot write e-mail %u: %s is not valid.", i + 1,
                                field ? field : "a field");
+        for (size_t r = 0; r < job->rcpt_count; r++) {
+            mail->attempt_rcpts[r] = job->rcpts[r];
+            mail->attempt_map[r] = (unsigned)r;
+        }
+        mail->attempt_count = job->rcpt_count;
+        memset(mail->rcpt_results, 0, sizeof(mail->rcpt_results));
         msg->from = job->req.from_addr;
-        msg->rcpts = job->rcpts;
-        msg->rcpt_count = job->rcpt_count;
+        msg->rcpts = mail->attempt_rcpts;
+        msg->rcpt_count = mail->attempt_count;
         msg->size = mime_writer_size(&job->writer);
+        mail->size = msg->size;
         msg->read = fw_job_body_read;
         msg->rewind = fw_job_body_rewind;
         msg->read_arg = mail;
         msg->result = &mail->result;
-        msg->rcpt_results = mail->rcpt_results;
+        msg->rcpt_results = mail->attempt;
         mime_writer_free(&job->writer);
     }
     job->writer_mail = -1;
@@ -628,6 +646,11 @@ static int fw_job_start_session(fw_job_t *job)
     char addr[16];
     int rc;
 
+    job->attempts++;
+    smtp_session_free(&job->session);
+    if (job->tls_cfg_ready)
+        smtp_tls_config_free(&job->tls_cfg);
+    job->tls_cfg_ready = 0;
     if (job->req.ehlo_domain) {
         snprintf(job->ehlo, sizeof(job->ehlo), "%s", job->req.ehlo_domain);
     } else {
@@ -705,8 +728,21 @@ static void fw_job_finish_session(fw_job_t *job)
                     smtp_transport_strerror(job->transport.error), job->transport.lwip_err);
         return;
     }
-    if (smtp_session_status(&job->session) == SMTP_SESSION_SUCCESS) {
+    if (fw_job_merge(job) == 0 &&
+        (smtp_session_status(&job->session) == SMTP_SESSION_SUCCESS ||
+         (job->mail_count > 0 && fw_job_all_settled(job)))) {
         fw_job_set_phase(job, FW_JOB_DONE);
+        return;
+    }
+    if (job->deferred > 0 && fw_job_plan_retry(job) == 0)
+        return;
+    if (job->deferred > 0) {
+        const smtp_rcpt_result_t *r = fw_job_first_deferred(job);
+        fw_job_fail(job, "deferred",
+                    "The gateway deferred %u recipient(s) %u times (%d %s %s): the rest was "
+                    "delivered; send again later or ask the mail administrator.",
+                    job->deferred, job->attempts, r ? r->reply.code : 0,
+                    r ? r->reply.enhanced : "", r ? r->reply.text : "");
         return;
     }
     for (unsigned i = 0; i < job->mail_count; i++)
@@ -740,6 +776,103 @@ static void fw_job_finish_session(fw_job_t *job)
         fw_job_fail(job, smtp_stage_name(f->stage), "Sending failed at %s: %s. %u of %u e-mails "
                     "were sent.", smtp_stage_name(f->stage), smtp_strerror(f->error), sent,
                     job->mail_count);
+}
+
+/* A recipient the gateway may take later: refused with 4xx, or caught in a
+ * transaction or session that ended with 4xx, a timeout or a drop. */
+static int fw_job_transient(const smtp_rcpt_result_t *r, const smtp_message_result_t *m,
+                            const smtp_failure_t *session)
+{
+    const smtp_failure_t *f = m->status == SMTP_MSG_FAILED ? &m->fail : session;
+
+    if (r->delivered || r->reply.code / 100 == 5)
+        return 0;
+    if (r->reply.code / 100 == 4)
+        return 1;
+    if (r->accepted && m->status == SMTP_MSG_SENT)
+        return 0; /* accepted, not sent again (no rewind): not the gateway's doing */
+    return f->reply.code / 100 == 4 || f->error == SMTP_ERR_TIMEOUT || f->error == SMTP_ERR_CLOSED;
+}
+
+/* Folds this session's results into each e-mail's per-recipient results;
+ * returns and keeps in job->deferred the recipients to try again. */
+static unsigned fw_job_merge(fw_job_t *job)
+{
+    job->deferred = 0;
+    for (size_t k = 0; k < job->smtp_cfg.message_count; k++) {
+        struct fw_job_mail *mail = job->msgs[k].read_arg;
+        for (size_t i = 0; i < mail->attempt_count; i++) {
+            mail->rcpt_results[mail->attempt_map[i]] = mail->attempt[i];
+            job->deferred += fw_job_transient(&mail->attempt[i], &mail->result,
+                                              &job->session.fail);
+        }
+    }
+    return job->deferred;
+}
+
+/* Every recipient of every e-mail delivered, or refused for good (5xx) with
+ * at least one delivered in each e-mail. */
+static int fw_job_all_settled(const fw_job_t *job)
+{
+    for (unsigned m = 0; m < job->mail_count; m++) {
+        unsigned delivered = 0;
+        for (size_t i = 0; i < job->rcpt_count; i++) {
+            const smtp_rcpt_result_t *r = &job->mails[m].rcpt_results[i];
+            if (!r->delivered && r->reply.code / 100 != 5)
+                return 0;
+            delivered += r->delivered;
+        }
+        if (delivered == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Another session later for the deferred recipients only; 0 when planned. */
+static int fw_job_plan_retry(fw_job_t *job)
+{
+    unsigned max = job->req.retry_max ? job->req.retry_max : FW_JOB_RETRY_MAX;
+    size_t n = 0;
+
+    if (job->attempts >= max)
+        return -1;
+    for (unsigned m = 0; m < job->mail_count; m++) {
+        struct fw_job_mail *mail = &job->mails[m];
+        size_t count = 0;
+        for (size_t i = 0; i < job->rcpt_count; i++) {
+            if (fw_job_transient(&mail->rcpt_results[i], &mail->result, &job->session.fail)) {
+                mail->attempt_rcpts[count] = job->rcpts[i];
+                mail->attempt_map[count++] = (unsigned)i;
+            }
+        }
+        mail->attempt_count = count;
+        if (count == 0)
+            continue;
+        job->msgs[n++] = (smtp_message_t){.from = job->req.from_addr,
+                                          .rcpts = mail->attempt_rcpts,
+                                          .rcpt_count = count,
+                                          .size = mail->size,
+                                          .read = fw_job_body_read,
+                                          .rewind = fw_job_body_rewind,
+                                          .read_arg = mail,
+                                          .result = &mail->result,
+                                          .rcpt_results = mail->attempt};
+    }
+    job->smtp_cfg.message_count = n;
+    job->writer_mail = -1;
+    job->retry_at_ms = hal_clock_now_ms(job->env.clock) +
+                       (job->req.retry_delay_ms ? job->req.retry_delay_ms : FW_JOB_RETRY_DELAY_MS);
+    fw_job_set_phase(job, FW_JOB_RETRY_WAIT);
+    return 0;
+}
+
+static const smtp_rcpt_result_t *fw_job_first_deferred(const fw_job_t *job)
+{
+    for (unsigned m = 0; m < job->mail_count; m++)
+        for (size_t i = 0; i < job->rcpt_count; i++)
+            if (job->mails[m].rcpt_results[i].reply.code / 100 == 4)
+                return &job->mails[m].rcpt_results[i];
+    return NULL;
 }
 
 /* Reads a spooled page; one page is open at a time (pages are read in

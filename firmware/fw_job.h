@@ -47,6 +47,12 @@
 #ifndef FW_JOB_MAIL_MAX
 #define FW_JOB_MAIL_MAX 32          /* e-mails one job may be split into */
 #endif
+#ifndef FW_JOB_RETRY_MAX
+#define FW_JOB_RETRY_MAX 3          /* sessions for recipients the gateway deferred (4xx) */
+#endif
+#ifndef FW_JOB_RETRY_DELAY_MS
+#define FW_JOB_RETRY_DELAY_MS 60000 /* wait before trying deferred recipients again */
+#endif
 #ifndef FW_JOB_PRODUCER
 #define FW_JOB_PRODUCER "MFP scan-to-email firmware"
 #endif
@@ -98,6 +104,8 @@ struct fw_job_request {
     /* Gateway Test (E-mail Setup): no scan, no e-mail; connect, greeting,
      * EHLO, STARTTLS or TLS with verification, AUTH when configured, QUIT. */
     int test_gateway;
+    unsigned retry_max;                    /* 0: FW_JOB_RETRY_MAX sessions in all */
+    uint32_t retry_delay_ms;               /* 0: FW_JOB_RETRY_DELAY_MS */
 };
 
 /* What the job needs from the board. */
@@ -117,6 +125,7 @@ typedef enum fw_job_phase {
     FW_JOB_WAIT_NETWORK,
     FW_JOB_CONNECTING,
     FW_JOB_SENDING,
+    FW_JOB_RETRY_WAIT,                     /* the gateway deferred some recipients (greylisting) */
     FW_JOB_DONE,
     FW_JOB_FAILED
 } fw_job_phase_t;
@@ -151,8 +160,14 @@ struct fw_job_mail {
     char subject[FW_SETTINGS_STR_MAX + PACKER_SUBJECT_SUFFIX_MAX + 1];
     char message_id[MIME_MSGID_MAX + 1];
     mime_message_t mime;
+    uint64_t size;                         /* exact bytes of the message */
     smtp_message_result_t result;
-    smtp_rcpt_result_t rcpt_results[FW_JOB_RCPT_MAX];
+    smtp_rcpt_result_t rcpt_results[FW_JOB_RCPT_MAX]; /* by job recipient, over all sessions */
+    /* The recipients of the current session (all at first, then the deferred). */
+    const char *attempt_rcpts[FW_JOB_RCPT_MAX];
+    unsigned attempt_map[FW_JOB_RCPT_MAX];  /* session index -> job recipient index */
+    size_t attempt_count;
+    smtp_rcpt_result_t attempt[FW_JOB_RCPT_MAX];
 };
 
 typedef struct fw_job {
@@ -201,6 +216,9 @@ typedef struct fw_job {
     size_t rcpt_count;
     smtp_message_t msgs[FW_JOB_MAIL_MAX];
     smtp_config_t smtp_cfg;
+    unsigned attempts;                     /* sessions started */
+    uint32_t retry_at_ms;
+    unsigned deferred;                     /* recipients deferred in the last session */
     smtp_tls_config_t tls_cfg;
     int tls_cfg_ready;
     smtp_session_t session;

@@ -137,6 +137,8 @@ static const char sim_send_usage[] =
     "  --auth MECH            force scram-sha-256, cram-md5, plain or login (default: the\n"
     "                         strongest both sides offer)\n"
     "  --allow-cleartext-auth sign in even without TLS (insecure; off by default)\n"
+    "  --retry-delay S        seconds before recipients the gateway deferred (4xx, e.g.\n"
+    "                         greylisting) are tried again (default 60), up to 3 sessions\n"
     "  --rcpt-max N           recipients per transaction (default: as many as the gateway\n"
     "                         takes; 452 replies move the rest to further transactions)\n"
     "  --jam-at N             simulator fault: paper jam when feeding sheet N\n"
@@ -155,7 +157,7 @@ enum {
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
     OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_TLS, OPT_CA, OPT_INSECURE,
-    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_HELP
+    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY_DELAY, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -183,7 +185,8 @@ static const struct option sim_send_options[] = {
     {"password-file", required_argument, 0, OPT_PASSWORD_FILE},
     {"auth", required_argument, 0, OPT_AUTH},
     {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH},
-    {"rcpt-max", required_argument, 0, OPT_RCPT_MAX}, {"help", no_argument, 0, OPT_HELP},
+    {"rcpt-max", required_argument, 0, OPT_RCPT_MAX},
+    {"retry-delay", required_argument, 0, OPT_RETRY_DELAY}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
@@ -427,6 +430,11 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
                                 "--auth: give scram-sha-256, cram-md5, plain or login");
             break;
         case OPT_CLEARTEXT_AUTH: req.allow_cleartext_auth = 1; break;
+        case OPT_RETRY_DELAY:
+            if (sim_parse_uint(optarg, 1, 86400, &v) != 0)
+                return sim_fail(&o, "validate", "--retry-delay: give 1 to 86400 seconds");
+            req.retry_delay_ms = v * 1000u;
+            break;
         case OPT_RCPT_MAX:
             if (sim_parse_uint(optarg, 1, 1000, &v) != 0)
                 return sim_fail(&o, "validate", "--rcpt-max: give 1 to 1000");
@@ -725,9 +733,14 @@ static void sim_progress(void *arg, fw_job_t *job)
         fprintf(stderr, "address %s; connecting to %s port %u\n", addr, job->req.gateway,
                 job->req.port);
         break;
+    case FW_JOB_RETRY_WAIT:
+        fprintf(stderr, "the gateway deferred %u recipient(s) (greylisting?): trying again in "
+                "%u s\n", job->deferred,
+                (unsigned)((job->retry_at_ms - hal_clock_now_ms(job->env.clock)) / 1000 + 1));
+        break;
     case FW_JOB_SENDING:
         fprintf(stderr, "sending e-mail %u of %u (%llu bytes): %u%%\n", unit + 1,
-                job->mail_count, (unsigned long long)job->msgs[unit].size, pct);
+                job->mail_count, (unsigned long long)job->mails[unit].size, pct);
         break;
     default:
         break;
@@ -785,7 +798,7 @@ static void sim_report_json(const fw_job_t *job)
         sim_json_object(&j, NULL);
         sim_json_str(&j, "message_id", mail->message_id);
         sim_json_str(&j, "subject", mail->subject);
-        sim_json_int(&j, "bytes", (long long)job->msgs[m].size);
+        sim_json_int(&j, "bytes", (long long)mail->size);
         sim_json_array(&j, "files");
         for (unsigned k = 0; k < job->pack.mails[m].file_count; k++)
             sim_json_str(&j, NULL, job->files[job->pack.mails[m].first_file + k].name);
@@ -901,7 +914,7 @@ static void sim_report(const struct sim_net_opts *o, const fw_job_t *job)
         const smtp_reply_info_t *r = mail->result.status == SMTP_MSG_FAILED
                                          ? &mail->result.fail.reply : &mail->result.reply;
         printf("e-mail %u/%u %s \"%s\", %llu bytes:", m + 1, job->mail_count, mail->message_id,
-               mail->subject, (unsigned long long)job->msgs[m].size);
+               mail->subject, (unsigned long long)mail->size);
         for (unsigned k = 0; k < job->pack.mails[m].file_count; k++) {
             const struct fw_job_file *f = &job->files[job->pack.mails[m].first_file + k];
             printf(" %s (%u bytes)", f->name, f->size);

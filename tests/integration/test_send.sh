@@ -77,6 +77,19 @@ check "each of the 5 mailboxes has the message exactly once ($n)" [ "$n" -eq 5 ]
 check "3 e-mails x 5 recipients exit 0" [ $? -eq 0 ]
 check "in 5 client flights after the greeting" grep -q '"flights":5,' "$T_TMP/3x5.json"
 
+# 3d. Greylisting (postgrey, 450 4.2.0): the deferred recipients are tried
+# again after --retry-delay in a new session, and delivered once.
+GREYFROM="grey-$(tr -dc a-z </dev/urandom | head -c 10)@example.test"
+SUBJ="integration greylist $RUN"
+"$SIM" send --state "$STATE" --from "$GREYFROM" --to erin@example.test,frank@example.test \
+    --type jpeg --subject "$SUBJ" --gateway "$LAB_GW:$LAB_GREY_PORT" --retry-delay 3 \
+    >"$T_TMP/grey.out" 2>"$T_TMP/grey.err"
+check "a greylisted job exits 0 ($(grep FAILED "$T_TMP/grey.out"))" [ $? -eq 0 ]
+check "the panel says the gateway deferred the recipients" grep -q 'the gateway deferred 2 recipient' "$T_TMP/grey.err"
+sleep 1
+n=$(grep -l "^Subject: $SUBJ" "$LAB_MAIL_DIR"/erin/new/* "$LAB_MAIL_DIR"/frank/new/* 2>/dev/null | wc -l)
+check "both recipients have it exactly once after the retry ($n)" [ "$n" -eq 2 ]
+
 # 4. A gateway that refuses: non-zero exit, the server's reply shown.
 "$SIM" send --state "$STATE" --to frank@example.test --subject "refused $RUN" \
     --gateway "$LAB_GW:$LAB_REFUSE_PORT" >"$T_TMP/refuse.out" 2>&1

@@ -145,7 +145,7 @@ static void test_jpeg_pages_become_one_file_each_with_exact_size(void **state)
     assert_int_equal(f->job.pack.file_count, 2);
     assert_string_equal(f->job.files[0].name, "scan.jpg");
     assert_string_equal(f->job.files[1].name, "scan_2.jpg");
-    assert_true(f->job.msgs[0].size > (uint64_t)f->job.files[0].size + f->job.files[1].size);
+    assert_true(f->job.mails[0].size > (uint64_t)f->job.files[0].size + f->job.files[1].size);
     assert_int_equal(f->job.msgs[0].rcpt_count, 1);
     assert_string_equal(f->job.mails[0].subject, "Scan");
 }
