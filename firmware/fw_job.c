@@ -32,6 +32,7 @@ static long fw_job_page_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_none_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_body_read(void *arg, uint8_t *buf, size_t cap);
 static int fw_job_body_rewind(void *arg);
+static const char *fw_job_sender(const fw_job_t *job);
 static void fw_job_close_readers(fw_job_t *job);
 static enum packer_type fw_job_packer_type(enum fw_file_type type);
 
@@ -229,6 +230,11 @@ static int fw_job_validate(fw_job_t *job)
     if (!req->from_addr || smtp_address_check(req->from_addr) != 0) {
         job->field = "From";
         return fw_job_fail(job, "validate", "From is not a valid e-mail address: use name@domain.");
+    }
+    if (req->fixed_from && smtp_address_check(req->fixed_from) != 0) {
+        job->field = "Default From";
+        return fw_job_fail(job, "validate", "The administrator's default From is not a valid "
+                           "e-mail address: Administration > E-mail Setup.");
     }
     if (req->to_count == 0 && !req->test_gateway) {
         job->field = "To";
@@ -528,7 +534,7 @@ static int fw_job_build(fw_job_t *job)
         }
         mail->attempt_count = job->rcpt_count;
         memset(mail->rcpt_results, 0, sizeof(mail->rcpt_results));
-        msg->from = job->req.from_addr;
+        msg->from = fw_job_sender(job);
         msg->rcpts = mail->attempt_rcpts;
         msg->rcpt_count = mail->attempt_count;
         msg->size = mime_writer_size(&job->writer);
@@ -555,7 +561,9 @@ static void fw_job_mime_base(const fw_job_t *job, mime_message_t *m)
     memset(m, 0, sizeof(*m));
     memcpy(m->boundary_rnd, rnd, sizeof(rnd));
     m->from_name = mime_str(job->req.from_name ? job->req.from_name : "");
-    m->from_addr = mime_str(job->req.from_addr);
+    m->from_addr = mime_str(fw_job_sender(job));
+    if (job->req.fixed_from && strcmp(job->req.fixed_from, job->req.from_addr) != 0)
+        m->reply_to = mime_str(job->req.from_addr);
     m->to = job->to;
     m->to_count = job->req.to_count;
     m->cc = job->cc;
@@ -766,6 +774,19 @@ static void fw_job_finish_session(fw_job_t *job)
                     f->reply.enhanced[0] ? " " : "", f->reply.text);
         return;
     }
+    if ((f->stage == SMTP_STAGE_MAIL || f->stage == SMTP_STAGE_RCPT) &&
+        f->reply.code / 100 == 5 && strncmp(f->reply.enhanced, "5.7.", 4) == 0 &&
+        strstr(f->reply.text, fw_job_sender(job))) {
+        fw_job_fail(job, "sender",
+                    "The gateway refused the sender %s (%s rule): %d %s %s. %s",
+                    fw_job_sender(job), job->req.fixed_from ? "administrator's fixed From"
+                                                            : "user's From",
+                    f->reply.code, f->reply.enhanced, f->reply.text,
+                    job->req.fixed_from ? "Check the default From in E-mail Setup."
+                    : "Sign in with that mailbox, or have the administrator fix the From "
+                      "(the user's address then goes to Reply-To).");
+        return;
+    }
     if (f->reply.code)
         fw_job_fail(job, smtp_stage_name(f->stage),
                     "The gateway refused at %s: %d %s%s%s. %u of %u e-mails were sent. Check the "
@@ -848,7 +869,7 @@ static int fw_job_plan_retry(fw_job_t *job)
         mail->attempt_count = count;
         if (count == 0)
             continue;
-        job->msgs[n++] = (smtp_message_t){.from = job->req.from_addr,
+        job->msgs[n++] = (smtp_message_t){.from = fw_job_sender(job),
                                           .rcpts = mail->attempt_rcpts,
                                           .rcpt_count = count,
                                           .size = mail->size,
@@ -927,6 +948,13 @@ static int fw_job_body_rewind(void *arg)
 
     mail->job->writer_mail = -1;
     return 0;
+}
+
+/* The envelope sender and header From: the administrator's fixed From when
+ * set, else the user's. */
+static const char *fw_job_sender(const fw_job_t *job)
+{
+    return job->req.fixed_from ? job->req.fixed_from : job->req.from_addr;
 }
 
 static void fw_job_close_readers(fw_job_t *job)

@@ -67,8 +67,13 @@ enum fw_file_type { FW_FILE_JPEG = 0, FW_FILE_PDF, FW_FILE_TIFF, FW_FILE_MTIFF }
 enum fw_color { FW_COLOR = 0, FW_GREY, FW_BW };
 
 struct fw_job_request {
-    const char *from_addr;
+    const char *from_addr;                 /* the user's From (envelope and header) */
     const char *from_name;                 /* may be NULL or "" */
+    /* "Prevent the user from changing From": the administrator's fixed From
+     * becomes the envelope sender and header From, the user's address goes
+     * to Reply-To (for gateways that refuse a From the signed-in account
+     * does not own). NULL: the user's From is used. */
+    const char *fixed_from;
     const char *to[FW_JOB_RCPT_MAX];
     size_t to_count;
     const char *cc[FW_JOB_RCPT_MAX];

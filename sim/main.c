@@ -103,6 +103,8 @@ static const char sim_send_usage[] =
     "\n"
     "  --from ADDR            sender address (default: the settings' default From)\n"
     "  --from-name NAME       sender display name (default: the settings')\n"
+    "  --fixed-from ADDR      the administrator's fixed From (\"prevent the user from changing\n"
+    "                         From\"): envelope and From are ADDR, --from goes to Reply-To\n"
     "  --to LIST              recipients, comma separated (repeatable; at least one)\n"
     "  --cc LIST              copy recipients\n"
     "  --bcc LIST             blind copy recipients (never in the headers)\n"
@@ -157,7 +159,7 @@ enum {
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
     OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_TLS, OPT_CA, OPT_INSECURE,
-    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY_DELAY, OPT_HELP
+    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY_DELAY, OPT_FIXED_FROM, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -186,7 +188,8 @@ static const struct option sim_send_options[] = {
     {"auth", required_argument, 0, OPT_AUTH},
     {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH},
     {"rcpt-max", required_argument, 0, OPT_RCPT_MAX},
-    {"retry-delay", required_argument, 0, OPT_RETRY_DELAY}, {"help", no_argument, 0, OPT_HELP},
+    {"retry-delay", required_argument, 0, OPT_RETRY_DELAY},
+    {"fixed-from", required_argument, 0, OPT_FIXED_FROM}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
@@ -293,6 +296,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         switch (opt) {
         case OPT_FROM: req.from_addr = optarg; break;
         case OPT_FROM_NAME: req.from_name = optarg; break;
+        case OPT_FIXED_FROM: req.fixed_from = optarg; break;
         case OPT_TO:
             if (sim_split_list(optarg, req.to, &req.to_count, FW_JOB_RCPT_MAX) != 0)
                 return sim_fail(&o, "validate", "--to: too many addresses or an empty one");

@@ -90,8 +90,23 @@ check "a wrong password: sign-in refused with the gateway's 535 5.7.8" \
     --subject "mismatch $RUN" --ca "$LAB_CA_FILE" --tls starttls --user "$LAB_AUTH_USER" \
     --password-file "$T_TMP/pass" --gateway "mail.example.test:$LAB_AUTH_PORT" \
     >"$T_TMP/mismatch.out" 2>&1
-check "a From the signed-in account does not own is refused with the gateway's 553 5.7.1" \
-    grep -Eq 'FAILED at (mail|rcpt): .*553 5\.7\.1' "$T_TMP/mismatch.out"
+check "a From the signed-in account does not own: the sender rule and the gateway's 553 5.7.1" \
+    grep -q "FAILED at sender: .*alice@example.test (user's From rule): 553 5.7.1" "$T_TMP/mismatch.out"
+
+# The administrator's fixed From: envelope and From are the signed-in mailbox,
+# the user's address goes to Reply-To, and the gateway takes it.
+"$SIM" send --state "$STATE" --from alice@example.test --fixed-from "$LAB_AUTH_USER" \
+    --to dave@example.test --type jpeg --subject "fixedfrom $RUN" --ca "$LAB_CA_FILE" \
+    --tls starttls --user "$LAB_AUTH_USER" --password-file "$T_TMP/pass" \
+    --gateway "mail.example.test:$LAB_AUTH_PORT" >"$T_TMP/fixed.out" 2>&1
+check "with the fixed From the job exits 0 ($(grep FAILED "$T_TMP/fixed.out"))" [ $? -eq 0 ]
+t=0
+until /usr/bin/python3 tests/integration/check_mail.py "$LAB_MAIL_DIR/dave" "fixedfrom $RUN" \
+        "$T_TMP/fixedatt" --header "From=MFP Scanner <$LAB_AUTH_USER>" \
+        --header "Reply-To=alice@example.test" >/dev/null 2>"$T_TMP/fixed.check"; do
+    t=$((t + 1)); [ $t -lt 50 ] || break; sleep 0.2
+done
+check "delivered with From the fixed address and Reply-To the user ($(cat "$T_TMP/fixed.check"))" [ $t -lt 50 ]
 
 auth_send auth-clear --tls none --gateway "mail.example.test:$LAB_AUTH_PORT" \
     --password-file "$T_TMP/pass" --pcap "$T_TMP/clear.pcap"
