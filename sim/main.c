@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fw_find.h"
 #include "fw_job.h"
 #include "fw_loop.h"
 #include "fw_net.h"
@@ -74,6 +75,8 @@ static const char sim_usage[] =
     "\n"
     "Commands:\n"
     "  send      scan pages and e-mail them through the SMTP gateway\n"
+    "  gateway find  Find gateways: DNS (SRV _submission/_submissions, MX, smtp./mail.\n"
+    "            names) for --domain (default: the From's domain), each candidate probed\n"
     "  gateway test  the E-mail Setup Test: connect, greeting, EHLO, TLS with verification,\n"
     "            sign-in when configured, QUIT; says what the gateway offers (takes send's\n"
     "            gateway, TLS and sign-in options)\n"
@@ -159,7 +162,8 @@ enum {
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
     OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_TLS, OPT_CA, OPT_INSECURE,
-    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY_DELAY, OPT_FIXED_FROM, OPT_HELP
+    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY_DELAY, OPT_FIXED_FROM,
+    OPT_DOMAIN, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
@@ -189,7 +193,8 @@ static const struct option sim_send_options[] = {
     {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH},
     {"rcpt-max", required_argument, 0, OPT_RCPT_MAX},
     {"retry-delay", required_argument, 0, OPT_RETRY_DELAY},
-    {"fixed-from", required_argument, 0, OPT_FIXED_FROM}, {"help", no_argument, 0, OPT_HELP},
+    {"fixed-from", required_argument, 0, OPT_FIXED_FROM},
+    {"domain", required_argument, 0, OPT_DOMAIN}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
@@ -203,6 +208,8 @@ static void sim_net_down(void);
 static void sim_progress(void *arg, fw_job_t *job);
 static void sim_report(const struct sim_net_opts *o, const fw_job_t *job);
 static int sim_cmd_send(int argc, char **argv, int test_gateway);
+static int sim_find(const struct sim_net_opts *o, const char *domain,
+                    const struct fw_job_request *req, const struct fw_job_env *env);
 
 int main(int argc, char **argv)
 {
@@ -215,6 +222,8 @@ int main(int argc, char **argv)
         return sim_cmd_send(argc - 1, argv + 1, 0);
     if (!strcmp(argv[1], "gateway") && argc > 2 && !strcmp(argv[2], "test"))
         return sim_cmd_send(argc - 2, argv + 2, 1);
+    if (!strcmp(argv[1], "gateway") && argc > 2 && !strcmp(argv[2], "find"))
+        return sim_cmd_send(argc - 2, argv + 2, 2);
     fprintf(stderr, "mfp-sim: unknown command '%s'\n\n%s", argv[1], sim_usage);
     return 2;
 }
@@ -255,6 +264,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     static uint8_t ca[65536];
     static char password[256];
     const char *password_file = NULL;
+    const char *find_domain = NULL;
     int port_given = 0;
     static char input_list[4096];
     struct sim_scanner_cfg scfg = {0};
@@ -297,6 +307,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         case OPT_FROM: req.from_addr = optarg; break;
         case OPT_FROM_NAME: req.from_name = optarg; break;
         case OPT_FIXED_FROM: req.fixed_from = optarg; break;
+        case OPT_DOMAIN: find_domain = optarg; break;
         case OPT_TO:
             if (sim_split_list(optarg, req.to, &req.to_count, FW_JOB_RCPT_MAX) != 0)
                 return sim_fail(&o, "validate", "--to: too many addresses or an empty one");
@@ -453,7 +464,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         return 2;
     }
     req.gateway = gateway;
-    req.test_gateway = test_gateway;
+    req.test_gateway = test_gateway == 1;
     if (!port_given && req.tls != SMTP_TLS_NONE)
         port = req.tls == SMTP_TLS_IMPLICIT ? 465 : 587;
     req.port = (uint16_t)port;
@@ -510,6 +521,13 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     env.net = &board.net;
     env.band_buf = board.band;
     env.band_buf_size = sizeof(board.band);
+    if (test_gateway == 2) {
+        const char *at = strchr(req.from_addr, '@');
+        rc = sim_find(&o, find_domain ? find_domain : at ? at + 1 : "", &req, &env);
+        sim_net_down();
+        sim_storage_free(&board.storage_ctx);
+        return rc;
+    }
     if (fw_job_init(&board.job, &req, &env) != 0) {
         sim_report(&o, &board.job);
         sim_net_down();
@@ -537,6 +555,68 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
             if (!board.job.mails[m].rcpt_results[i].delivered)
                 return 3;
     return 0;
+}
+
+/* Find gateways: the candidates DNS names, each probed, as a list to pick from. */
+static int sim_find(const struct sim_net_opts *o, const char *domain,
+                    const struct fw_job_request *req, const struct fw_job_env *env)
+{
+    static fw_find_t f;
+    unsigned ok = 0;
+
+    if (fw_find_init(&f, domain, req, env) != 0)
+        return sim_fail(o, "validate", "--domain: give the mail domain, e.g. example.test");
+    while (!fw_find_finished(&f)) {
+        fw_net_poll(&board.net);
+        if (!fw_find_step(&f))
+            hal_netif_wait(board.net.hal, 20);
+    }
+    if (o->json) {
+        sim_json_t j;
+        sim_json_begin(&j, stdout);
+        sim_json_str(&j, "domain", domain);
+        sim_json_array(&j, "gateways");
+        for (unsigned i = 0; i < f.count; i++) {
+            const struct fw_find_candidate *c = &f.list[i];
+            sim_json_object(&j, NULL);
+            sim_json_str(&j, "host", c->host);
+            sim_json_int(&j, "port", c->port);
+            sim_json_str(&j, "tls", c->tls == SMTP_TLS_IMPLICIT ? "implicit"
+                                    : c->tls_used || c->ext.starttls ? "starttls" : "none");
+            sim_json_bool(&j, "tls_verified", c->tls_verified);
+            sim_json_str(&j, "source", c->source);
+            sim_json_bool(&j, "ok", c->ok);
+            if (c->ok) {
+                sim_json_str(&j, "auth", c->ext.auth_offered);
+                sim_json_int(&j, "size_max", (long long)c->ext.size_max);
+            } else {
+                sim_json_str(&j, "error", c->error);
+            }
+            sim_json_close(&j);
+        }
+        sim_json_close(&j);
+        sim_json_end(&j);
+    }
+    for (unsigned i = 0; i < f.count; i++) {
+        const struct fw_find_candidate *c = &f.list[i];
+        ok += c->ok;
+        if (o->json)
+            continue;
+        printf("%2u. %s port %u (%s): ", i + 1, c->host, c->port, c->source);
+        if (c->ok)
+            printf("%s%s, AUTH %s, SIZE %llu\n",
+                   c->tls == SMTP_TLS_IMPLICIT ? "implicit TLS"
+                   : c->tls_used ? "STARTTLS" : c->ext.starttls ? "STARTTLS offered" : "no TLS",
+                   c->tls_used && !c->tls_verified ? " (certificate not verified)" : "",
+                   c->ext.auth_offered[0] ? c->ext.auth_offered : "none",
+                   (unsigned long long)c->ext.size_max);
+        else
+            printf("no answer: %s\n", c->error);
+    }
+    if (!o->json)
+        printf("%u gateway(s) answered for %s\n", ok, domain);
+    fw_find_free(&f);
+    return ok > 0 ? 0 : 1;
 }
 
 static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg)

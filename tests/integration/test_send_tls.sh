@@ -131,6 +131,15 @@ check "gateway test with a wrong password fails at auth with the 535" \
 check "gateway test to a closed port fails at connect (JSON)" \
     grep -q '"ok":false,"stage":"connect"' "$T_TMP/gwnone.json"
 
+# Find gateways: SRV, MX and names from the lab's DNS, each probed.
+"$SIM" gateway find --state "$STATE" --ca "$LAB_CA_FILE" >"$T_TMP/find.out" 2>&1
+check "gateway find exits 0 with answers" [ $? -eq 0 ]
+check "the SRV _submission._tcp gateway comes first, with STARTTLS verified" \
+    grep -q '^ 1\. mail.example.test port 587 (SRV _submission._tcp): STARTTLS, ' "$T_TMP/find.out"
+check "the MX gateway is listed on port 25" grep -q 'mail.example.test port 25 (MX)' "$T_TMP/find.out"
+"$SIM" gateway find --json --state "$STATE" --domain nosuch.test >"$T_TMP/find2.json" 2>/dev/null
+check "a domain with no gateways gives an empty answer, exit 1" [ $? -eq 1 ]
+
 sleep 1
 for n in wrongname selfsigned nostarttls noca auth-wrong mismatch auth-clear; do
     check "nothing of the refused '$n' job reached the mailbox" sh -c "! grep -qs '^Subject: $n $RUN' '$LAB_MAIL_DIR'/dave/new/*"
