@@ -270,6 +270,13 @@ static int fw_job_validate(fw_job_t *job)
         return fw_job_fail(job, "validate", "Darkness goes from %d to +%d.",
                            SCAN_BILEVEL_DARKNESS_MIN, SCAN_BILEVEL_DARKNESS_MAX);
     }
+    for (size_t i = 0; i < req->backup_count; i++) {
+        if (req->backup_count >= FW_JOB_GATEWAYS_MAX || !req->backup[i] || !req->backup[i][0] ||
+            strlen(req->backup[i]) > SMTP_TRANSPORT_HOST_MAX || req->backup_port[i] == 0) {
+            job->field = "Gateway";
+            return fw_job_fail(job, "validate", "Backup gateway %zu is not valid.", i + 1);
+        }
+    }
     if (!req->gateway || !req->gateway[0] || strlen(req->gateway) > SMTP_TRANSPORT_HOST_MAX ||
         req->port == 0) {
         job->field = "Gateway";
@@ -655,6 +662,9 @@ static int fw_job_start_session(fw_job_t *job)
     int rc;
 
     job->attempts++;
+    job->gw_host = job->gateway_index ? job->req.backup[job->gateway_index - 1] : job->req.gateway;
+    job->gw_port = job->gateway_index ? job->req.backup_port[job->gateway_index - 1]
+                                      : job->req.port;
     smtp_session_free(&job->session);
     if (job->tls_cfg_ready)
         smtp_tls_config_free(&job->tls_cfg);
@@ -682,8 +692,8 @@ static int fw_job_start_session(fw_job_t *job)
         return fw_job_fail(job, "validate", "Cannot start SMTP: %s (%s).", smtp_strerror(rc),
                            job->session.fail.field);
     if (job->req.tls == SMTP_TLS_NONE) {
-        rc = smtp_transport_open(&job->transport, &job->session, job->env.clock,
-                                 job->req.gateway, job->req.port);
+        rc = smtp_transport_open(&job->transport, &job->session, job->env.clock, job->gw_host,
+                                 job->gw_port);
     } else {
         smtp_tls_options_t opts = {.ca = job->req.ca, .ca_len = job->req.ca_len,
                                    .insecure_skip_verify = job->req.insecure_skip_verify,
@@ -696,11 +706,11 @@ static int fw_job_start_session(fw_job_t *job)
                                "certificate in E-mail Setup.", smtp_tls_strerror(rc));
         job->tls_cfg_ready = 1;
         rc = smtp_transport_open_tls(&job->transport, &job->session, job->env.clock,
-                                     job->req.gateway, job->req.port, &tls);
+                                     job->gw_host, job->gw_port, &tls);
     }
     if (rc != 0)
-        return fw_job_fail(job, "connect", "Cannot connect to %s:%u: %s.", job->req.gateway,
-                           job->req.port, smtp_transport_strerror(rc));
+        return fw_job_fail(job, "connect", "Cannot connect to %s:%u: %s.", job->gw_host,
+                           job->gw_port, smtp_transport_strerror(rc));
     fw_job_set_phase(job, FW_JOB_CONNECTING);
     return 0;
 }
@@ -713,17 +723,28 @@ static void fw_job_finish_session(fw_job_t *job)
     fw_job_close_readers(job);
     if (job->phase == FW_JOB_FAILED) /* the repack after EHLO already said why */
         return;
+    /* Unreachable, or closing at the greeting: nothing was sent; the next
+     * gateway in the list gets the job. */
+    if ((job->transport.error == SMTP_TRANSPORT_ERR_DNS ||
+         job->transport.error == SMTP_TRANSPORT_ERR_CONNECT ||
+         (f->stage == SMTP_STAGE_GREETING && f->reply.code == 421)) &&
+        job->gateway_index < job->req.backup_count) {
+        job->gateway_index++;
+        job->attempts--; /* a failover is not a retry */
+        fw_job_start_session(job);
+        return;
+    }
     if (job->transport.error == SMTP_TRANSPORT_ERR_DNS) {
         fw_job_fail(job, "dns",
                     "The gateway name %s does not resolve: check the SMTP gateway setting and the "
-                    "DNS server.", job->req.gateway);
+                    "DNS server.", job->gw_host);
         return;
     }
     if (job->transport.error != 0 && job->transport.tls_info.error != 0) {
         fw_job_fail(job, "tls",
                     "TLS with the gateway %s port %u failed: %s. Nothing was sent. Check the "
                     "gateway name and the CA certificate in E-mail Setup.",
-                    job->req.gateway, job->req.port,
+                    job->gw_host, job->gw_port,
                     job->transport.tls_info.detail[0] ? job->transport.tls_info.detail
                     : smtp_transport_strerror(job->transport.error));
         return;
@@ -732,7 +753,7 @@ static void fw_job_finish_session(fw_job_t *job)
         fw_job_fail(job, "connect",
                     "Cannot connect to the gateway %s port %u (%s, lwIP error %d): check the "
                     "address, the port and that the server is running.",
-                    job->req.gateway, job->req.port,
+                    job->gw_host, job->gw_port,
                     smtp_transport_strerror(job->transport.error), job->transport.lwip_err);
         return;
     }
@@ -759,7 +780,7 @@ static void fw_job_finish_session(fw_job_t *job)
         fw_job_fail(job, "starttls",
                     "The gateway %s does not offer STARTTLS: nothing was sent. Use implicit TLS "
                     "(port 465) or ask the mail administrator to enable STARTTLS.",
-                    job->req.gateway);
+                    job->gw_host);
         return;
     }
     if (f->error == SMTP_ERR_CLEARTEXT_AUTH || f->error == SMTP_ERR_NO_AUTH_MECH) {

@@ -47,6 +47,9 @@
 #ifndef FW_JOB_MAIL_MAX
 #define FW_JOB_MAIL_MAX 32          /* e-mails one job may be split into */
 #endif
+#ifndef FW_JOB_GATEWAYS_MAX
+#define FW_JOB_GATEWAYS_MAX 4       /* the gateway and its backups, in priority order */
+#endif
 #ifndef FW_JOB_RETRY_MAX
 #define FW_JOB_RETRY_MAX 3          /* sessions for recipients the gateway deferred (4xx) */
 #endif
@@ -92,6 +95,11 @@ struct fw_job_request {
     uint64_t max_attachment;               /* bytes of attachments per e-mail, 0: no limit */
     const char *gateway;                   /* IPv4 address or FQDN */
     uint16_t port;
+    /* Backups, tried in order when the one before cannot be reached (DNS,
+     * connection) or answers 421 at the greeting. Same TLS and sign-in. */
+    const char *backup[FW_JOB_GATEWAYS_MAX - 1];
+    uint16_t backup_port[FW_JOB_GATEWAYS_MAX - 1];
+    size_t backup_count;
     const char *ehlo_domain;               /* NULL: the device's address literal */
     const char *spool_prefix;              /* spool blob name prefix, e.g. "j1-" */
     smtp_timeouts_t timeouts;              /* zero: RFC 5321 defaults */
@@ -222,6 +230,9 @@ typedef struct fw_job {
     smtp_message_t msgs[FW_JOB_MAIL_MAX];
     smtp_config_t smtp_cfg;
     unsigned attempts;                     /* sessions started */
+    unsigned gateway_index;                /* 0: req.gateway, then the backups */
+    const char *gw_host;                   /* the gateway of the current session */
+    uint16_t gw_port;
     uint32_t retry_at_ms;
     unsigned deferred;                     /* recipients deferred in the last session */
     smtp_tls_config_t tls_cfg;

@@ -130,7 +130,8 @@ static const char sim_send_usage[] =
     "  --max-attachment N     maximum attachment bytes per e-mail (K and M suffixes; default\n"
     "                         from the settings, 0: none); larger scans are split into e-mails\n"
     "  --gateway HOST[:PORT]  SMTP gateway, IPv4 address or name (default: the settings',\n"
-    "                         mail.example.test:25)\n"
+    "                         mail.example.test:25); repeat it for backups, tried in order\n"
+    "                         when one cannot be reached or answers 421\n"
     "  --ehlo NAME            EHLO name (default: the device's address literal)\n"
     "  --tls none|starttls|implicit  TLS to the gateway (starttls: required, never falls back\n"
     "                         to cleartext; implicit: port 465); the port defaults to 587/465\n"
@@ -265,6 +266,8 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     static char password[256];
     const char *password_file = NULL;
     const char *find_domain = NULL;
+    static char backups[FW_JOB_GATEWAYS_MAX - 1][SMTP_TRANSPORT_HOST_MAX + 1];
+    unsigned gateways_given = 0;
     int port_given = 0;
     static char input_list[4096];
     struct sim_scanner_cfg scfg = {0};
@@ -387,17 +390,31 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
             else if (sim_parse_uint(optarg, 1, 100, &req.quality) != 0)
                 return sim_fail(&o, "validate", "--quality: give 1 to 100, low, medium or high");
             break;
-        case OPT_GATEWAY:
-            snprintf(gateway, sizeof(gateway), "%s", optarg);
-            colon = strrchr(gateway, ':');
-            port = 25;
+        case OPT_GATEWAY: {
+            /* The first --gateway is the gateway, later ones its backups. */
+            char *host = gateways_given == 0 ? gateway : backups[gateways_given - 1];
+            unsigned p = 0;
+
+            if (gateways_given >= FW_JOB_GATEWAYS_MAX)
+                return sim_fail(&o, "validate", "--gateway: at most 4 gateways");
+            snprintf(host, sizeof(gateway), "%s", optarg);
+            colon = strrchr(host, ':');
             if (colon) {
-                port_given = 1;
                 *colon = '\0';
-                if (sim_parse_uint(colon + 1, 1, 65535, &port) != 0)
+                if (sim_parse_uint(colon + 1, 1, 65535, &p) != 0)
                     return sim_fail(&o, "validate", "--gateway: the port must be 1 to 65535");
             }
+            if (gateways_given == 0) {
+                port = p ? p : 25;
+                port_given = p != 0;
+            } else {
+                req.backup[gateways_given - 1] = host;
+                req.backup_port[gateways_given - 1] = (uint16_t)p; /* 0: as the gateway */
+                req.backup_count = gateways_given;
+            }
+            gateways_given++;
             break;
+        }
         case OPT_EHLO: req.ehlo_domain = optarg; break;
         case OPT_JAM_AT:
         case OPT_COVER_AT:
@@ -468,6 +485,9 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     if (!port_given && req.tls != SMTP_TLS_NONE)
         port = req.tls == SMTP_TLS_IMPLICIT ? 465 : 587;
     req.port = (uint16_t)port;
+    for (size_t i = 0; i < req.backup_count; i++)
+        if (req.backup_port[i] == 0)
+            req.backup_port[i] = req.port;
     if (req.auth_user) {
         size_t len = 0;
         const char *env_pass = getenv("MFP_SMTP_PASSWORD");
@@ -784,7 +804,7 @@ static void sim_progress(void *arg, fw_job_t *job)
         unit = fw_job_sending_mail(job);
         pct = w->size ? (unsigned)(w->produced * 100u / w->size) : 0;
     }
-    key = ((long)job->phase * 10000 + unit) * 8 + pct / 25;
+    key = (((long)job->phase * 10000 + unit) * 8 + pct / 25) * 8 + job->gateway_index;
     if (key == last_key)
         return;
     last_key = key;
@@ -814,8 +834,8 @@ static void sim_progress(void *arg, fw_job_t *job)
         break;
     case FW_JOB_CONNECTING:
         fw_net_addr_str(job->env.net, addr, sizeof(addr));
-        fprintf(stderr, "address %s; connecting to %s port %u\n", addr, job->req.gateway,
-                job->req.port);
+        fprintf(stderr, "address %s; connecting to %s port %u\n", addr, job->gw_host,
+                job->gw_port);
         break;
     case FW_JOB_RETRY_WAIT:
         fprintf(stderr, "the gateway deferred %u recipient(s) (greylisting?): trying again in "
@@ -906,7 +926,12 @@ static void sim_report_json(const fw_job_t *job)
         sim_json_close(&j);
     }
     sim_json_close(&j);
+    if (job->gw_host) {
+        sim_json_str(&j, "gateway", job->gw_host);
+        sim_json_int(&j, "port", job->gw_port);
+    }
     sim_json_object(&j, "stats");
+    sim_json_int(&j, "sessions", job->attempts);
     sim_json_int(&j, "flights", job->session.stats.flights);
     sim_json_int(&j, "transactions", job->session.stats.transactions);
     sim_json_int(&j, "smtp_bytes_out", (long long)job->session.stats.bytes_out);
@@ -945,8 +970,8 @@ static void sim_report_gateway(const struct sim_net_opts *o, const fw_job_t *job
             sim_json_str(&j, "stage", job->stage ? job->stage : "");
             sim_json_str(&j, "error", job->error);
         }
-        sim_json_str(&j, "gateway", job->req.gateway);
-        sim_json_int(&j, "port", job->req.port);
+        sim_json_str(&j, "gateway", job->gw_host ? job->gw_host : job->req.gateway);
+        sim_json_int(&j, "port", job->gw_host ? job->gw_port : job->req.port);
         sim_json_bool(&j, "esmtp", x->ehlo);
         sim_json_int(&j, "size_max", (long long)x->size_max);
         sim_json_bool(&j, "pipelining", x->pipelining);
@@ -965,7 +990,7 @@ static void sim_report_gateway(const struct sim_net_opts *o, const fw_job_t *job
         printf("FAILED at %s: %s\n", job->stage ? job->stage : "?", job->error);
         return;
     }
-    printf("Gateways OK: %s port %u\n", job->req.gateway, job->req.port);
+    printf("Gateways OK: %s port %u\n", job->gw_host, job->gw_port);
     if (job->transport.tls_active)
         printf("  TLS: %s %s, certificate %s\n", t->version, t->ciphersuite,
                t->skipped ? "NOT VERIFIED (insecure)" : "verified");

@@ -90,13 +90,22 @@ sleep 1
 n=$(grep -l "^Subject: $SUBJ" "$LAB_MAIL_DIR"/erin/new/* "$LAB_MAIL_DIR"/frank/new/* 2>/dev/null | wc -l)
 check "both recipients have it exactly once after the retry ($n)" [ "$n" -eq 2 ]
 
+# 3e. Backup gateways: an unknown name and a closed port are skipped, the
+# third gateway in the list takes the job.
+"$SIM" send --json --state "$STATE" --to alice@example.test --type jpeg --subject "failover $RUN" \
+    --gateway nosuch.example.test --gateway "$LAB_GW:2599" --gateway mail.example.test \
+    >"$T_TMP/failover.json" 2>"$T_TMP/failover.err"
+check "with two unreachable gateways first, the third delivers (exit 0)" [ $? -eq 0 ]
+check "the result names the gateway that took it" \
+    grep -q '"gateway":"mail.example.test","port":25' "$T_TMP/failover.json"
+
 # 4. A gateway that refuses: non-zero exit, the server's reply shown.
 "$SIM" send --state "$STATE" --to frank@example.test --subject "refused $RUN" \
     --gateway "$LAB_GW:$LAB_REFUSE_PORT" >"$T_TMP/refuse.out" 2>&1
 rc=$?
 check "a refusing gateway makes mfp-sim exit 1 (rc=$rc)" [ $rc -eq 1 ]
 check "the output carries the gateway's 5xx reply ($(grep FAILED "$T_TMP/refuse.out"))" \
-    grep -Eq 'FAILED at (mail|rcpt|data): .*5[0-9][0-9] 5\.' "$T_TMP/refuse.out"
+    grep -Eq 'FAILED at (sender|mail|rcpt|data): .*5[0-9][0-9] 5\.' "$T_TMP/refuse.out"
 
 # 5. Nothing listens: a clear connect error.
 "$SIM" send --state "$STATE" --to frank@example.test --gateway "$LAB_GW:2599" \
