@@ -767,11 +767,28 @@ static void fw_job_finish_session(fw_job_t *job)
         return;
     if (job->deferred > 0) {
         const smtp_rcpt_result_t *r = fw_job_first_deferred(job);
-        fw_job_fail(job, "deferred",
-                    "The gateway deferred %u recipient(s) %u times (%d %s %s): the rest was "
-                    "delivered; send again later or ask the mail administrator.",
-                    job->deferred, job->attempts, r ? r->reply.code : 0,
-                    r ? r->reply.enhanced : "", r ? r->reply.text : "");
+        const smtp_reply_info_t *reply = r ? &r->reply : &f->reply;
+        unsigned delivered = 0;
+
+        for (unsigned m = 0; m < job->mail_count; m++)
+            for (size_t i = 0; i < job->rcpt_count; i++)
+                delivered += job->mails[m].rcpt_results[i].delivered;
+        if (reply->code)
+            fw_job_fail(job, "deferred",
+                        "The gateway put off %u recipient(s) %u times, at %s: %d %s%s%s. %s; "
+                        "send again later or ask the mail administrator.",
+                        job->deferred, job->attempts, smtp_stage_name(r ? SMTP_STAGE_RCPT : f->stage),
+                        reply->code, reply->enhanced, reply->enhanced[0] ? " " : "", reply->text,
+                        delivered ? "The rest was delivered" : "Nothing was delivered");
+        else
+            fw_job_fail(job, "deferred",
+                        "Sending to %u recipient(s) failed %u times, at %s: %s. %s; send again "
+                        "later or check the gateway.", job->deferred, job->attempts,
+                        smtp_stage_name(f->stage), smtp_strerror(f->error),
+                        f->stage == SMTP_STAGE_CONTENT
+                            ? "The gateway may have it (the line broke after the data; every "
+                              "copy carries the same Message-ID)"
+                        : delivered ? "The rest was delivered" : "Nothing was delivered");
         return;
     }
     for (unsigned i = 0; i < job->mail_count; i++)
@@ -808,7 +825,7 @@ static void fw_job_finish_session(fw_job_t *job)
                       "(the user's address then goes to Reply-To).");
         return;
     }
-    if (f->reply.code)
+    if (f->reply.code && (f->error == SMTP_ERR_REPLY || f->error == SMTP_ERR_NO_RECIPIENTS))
         fw_job_fail(job, smtp_stage_name(f->stage),
                     "The gateway refused at %s: %d %s%s%s. %u of %u e-mails were sent. Check the "
                     "addresses or ask the mail administrator.",

@@ -11,7 +11,7 @@ libslirp-dev libpng-dev valgrind fonts-dejavu-core libfreetype-dev
 postfix dnsmasq-base iproute2 openssl socat dovecot-core postgrey
 libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump
 bind9-dnsutils"
-[ "${1:-}" != "--bench" ] || PKGS="$PKGS img2pdf imagemagick"
+[ "${1:-}" != "--bench" ] || PKGS="$PKGS img2pdf imagemagick curl msmtp"
 
 missing=""
 for p in $PKGS; do

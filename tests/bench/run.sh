@@ -11,7 +11,11 @@
 #     tiff2pdf, ImageMagick convert), and where we stand against the targets;
 #  4. the real job through lwIP and the lab's Postfix: wire and SMTP bytes per
 #     attachment byte, client flights; beside swaks mailing the same JPEG,
-#     both measured the same way from a packet capture.
+#     both measured the same way from a packet capture;
+#  5. client flights, connections and bytes out for one e-mail and a three-part
+#     job to five recipients, plain and STARTTLS + AUTH: mfp-sim beside curl
+#     and msmtp sending the same messages; peak heap with TLS
+#     (tests/bench/flights.sh).
 # Exits 1 only when a measurement cannot be made (build missing, lab down).
 set -u
 cd "$(dirname "$0")/../.."
@@ -289,3 +293,6 @@ echo "  sh sim/lab/up; $SIM send --json --state DIR --pcap mfp.pcap --to alice@e
 echo "  ip netns exec $LAB_NS tcpdump -i lo -U -w swaks.pcap 'tcp port 25'"
 echo "  ip netns exec $LAB_NS $SWAKS" | sed "s|$T/|DIR/|g"
 echo "  tcpdump -r FILE.pcap -nn 'tcp port 25'   (payload to port 25 summed; flights = runs)"
+
+echo
+BUILD=$BUILD sh tests/bench/flights.sh || exit 1
