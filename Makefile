@@ -8,14 +8,14 @@ LWIP_OK  := $(LWIP_DIR)/.fetched
 
 WARN     := -Wall -Wextra -Werror -std=c11
 DEFS     := -D_DEFAULT_SOURCE -D_GNU_SOURCE
-INC      := -Ifirmware -Ihal/include -Ismtp/include -Iscan/include -Isim \
+INC      := -Ifirmware -Ihal/include -Ismtp/include -Iscan/include -Iaddrbook/include -Isim \
             -I$(LWIP_DIR)/src/include -I$(LWIP_DIR)/port/include
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(DEFS) $(INC) $(CFLAGS)
 LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -ljpeg -ltiff -lz -lslirp -lpng -lm
 
 # Firmware code: the same sources for every build (host and board).
-FW_SRC   := $(wildcard firmware/*.c smtp/*.c scan/*.c)
+FW_SRC   := $(wildcard firmware/*.c smtp/*.c scan/*.c addrbook/*.c)
 SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(BUILD)/gen/sim_font.c
 # DejaVu Sans (fonts-dejavu-core) for the simulated scanner's test pages.
 FONT_DIR ?= /usr/share/fonts/truetype/dejavu
@@ -108,7 +108,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(FW_SRC:%.c=$(AOBJ)/%.o) $(SIM_SRC:%.c=$(AOBJ)/
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/smtp_auth.c smtp/mime.c smtp/dns.c sim/sim_pnm.c \
-            scan/spool.c \
+            scan/spool.c $(filter-out %_transport.c,$(wildcard addrbook/*.c)) \
             tests/fake/fake_storage.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
@@ -163,3 +163,6 @@ clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/gen $(BUILD)/bench $(BUILD)/*.a $(BUILD)/mfp-sim
 
 -include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)
+
+# The target board (QEMU mps2-an385): cross-built libraries, image, make qemu / size.
+-include firmware/board_mps2_an385/board.mk
