@@ -8,17 +8,19 @@ LWIP_OK  := $(LWIP_DIR)/.fetched
 
 WARN     := -Wall -Wextra -Werror -std=c11
 DEFS     := -D_DEFAULT_SOURCE -D_GNU_SOURCE
-INC      := -Ifirmware -Ihal/include -Ismtp/include -Iscan/include -Iaddrbook/include -Isim \
+INC      := -Ifirmware -Ihal/include -Ismtp/include -Iscan/include -Iaddrbook/include -Iui/include -Isim \
             -I$(LWIP_DIR)/src/include -I$(LWIP_DIR)/port/include
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(DEFS) $(INC) $(CFLAGS)
 LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -ljpeg -ltiff -lz -lslirp -lpng -lm
 
 # Firmware code: the same sources for every build (host and board).
-FW_SRC   := $(wildcard firmware/*.c smtp/*.c scan/*.c addrbook/*.c)
+FW_SRC   := $(wildcard firmware/*.c smtp/*.c scan/*.c addrbook/*.c ui/*.c)
 SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(BUILD)/gen/sim_font.c
 # DejaVu Sans (fonts-dejavu-core) for the simulated scanner's test pages.
 FONT_DIR ?= /usr/share/fonts/truetype/dejavu
+# The panel's generated sources (baked fonts) and their rules.
+-include ui/ui.mk
 
 # lwIP from Debian's source package, built with our firmware/lwipopts.h.
 # (Filelists names are resolved after the source is fetched.)
