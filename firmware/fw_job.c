@@ -1,4 +1,5 @@
 #include "fw_job.h"
+#include "fw_journal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,10 @@ static unsigned fw_job_merge(fw_job_t *job);
 static int fw_job_all_settled(const fw_job_t *job);
 static int fw_job_plan_retry(fw_job_t *job);
 static const smtp_rcpt_result_t *fw_job_first_deferred(const fw_job_t *job);
+static void fw_job_accepted(void *arg, size_t index);
+static int fw_job_any_delivered(const fw_job_t *job);
+static int fw_job_any_delivered_in(const struct fw_job_mail *mail, size_t rcpt_count);
+static size_t fw_job_select_pending(fw_job_t *job);
 static long fw_job_page_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_none_read(void *arg, uint32_t off, uint8_t *buf, size_t cap);
 static long fw_job_body_read(void *arg, uint8_t *buf, size_t cap);
@@ -118,8 +123,16 @@ int fw_job_step(fw_job_t *job)
         fw_job_set_phase(job, FW_JOB_PACKING);
         return 1;
     case FW_JOB_PACKING:
-        if (fw_job_pack(job) == 0)
-            fw_job_set_phase(job, FW_JOB_WAIT_NETWORK);
+        if (fw_job_pack(job) != 0)
+            return 1;
+        /* From here the job survives a power cut: it is queued. */
+        if (fw_journal_save(job) != 0) {
+            fw_job_fail(job, "queue", "Cannot queue the job: the memory is full or failing. "
+                        "Scan fewer pages, or restart the device.");
+            return 0;
+        }
+        job->journaled = 1;
+        fw_job_set_phase(job, FW_JOB_WAIT_NETWORK);
         return 1;
     case FW_JOB_WAIT_NETWORK:
         if (fw_net_ready(job->env.net)) {
@@ -141,13 +154,75 @@ int fw_job_step(fw_job_t *job)
         return 0;
     case FW_JOB_RETRY_WAIT:
         if ((int32_t)(now - job->retry_at_ms) >= 0)
-            fw_job_start_session(job);
+            fw_job_set_phase(job, FW_JOB_WAIT_NETWORK);
         return 0;
     case FW_JOB_DONE:
     case FW_JOB_FAILED:
         return 0;
     }
     return 0;
+}
+
+int fw_job_resume(fw_job_t *job, const struct fw_job_request *settings,
+                  const struct fw_job_env *env)
+{
+    int64_t wall;
+    int rc;
+
+    if (!job || !settings || !env || !env->storage || !env->clock || !env->rng || !env->net ||
+        !env->band_buf || !settings->spool_prefix)
+        return FW_JOB_ERR_BAD_ARGS;
+    memset(job, 0, sizeof(*job));
+    job->req = *settings;
+    job->req.test_gateway = 0;
+    job->env = *env;
+    job->writer_mail = -1;
+    job->phase_since_ms = hal_clock_now_ms(env->clock);
+    job->journaled = 1; /* whatever happens next, the journal is this job's */
+    rc = fw_journal_load(job, env->storage, settings->spool_prefix);
+    if (rc != 0)
+        return fw_job_fail(job, "queue", "The queued job %s cannot be resumed: %s. It was "
+                           "removed; scan the originals again.", settings->spool_prefix,
+                           fw_journal_strerror(rc));
+    if ((rc = fw_job_validate(job)) != 0)
+        return rc;
+    for (unsigned i = 0; i < scan_job_page_count(&job->scan); i++)
+        if (spool_page_verify(env->storage, scan_job_page(&job->scan, i)->name, NULL) != 0)
+            return fw_job_fail(job, "queue", "Page %u of the queued job is lost or damaged: "
+                               "scan the originals again.", i + 1);
+    while ((rc = fw_job_pack(job)) == FW_JOB_AGAIN)
+        ;
+    if (rc != 0)
+        return rc;
+    if (job->mail_count != job->resumed_mails)
+        return fw_job_fail(job, "queue", "The queued job no longer divides into the same "
+                           "e-mails (%u, was %u): scan the originals again.", job->mail_count,
+                           job->resumed_mails);
+    for (unsigned m = 0; m < job->mail_count; m++) /* taken before the restart */
+        if (memchr(job->mails[m].pending, 1, job->rcpt_count) == NULL &&
+            fw_job_any_delivered_in(&job->mails[m], job->rcpt_count))
+            job->mails[m].result.status = SMTP_MSG_SENT;
+    if (fw_job_select_pending(job) == 0) {
+        fw_job_set_phase(job, fw_job_all_settled(job) ? FW_JOB_DONE : FW_JOB_FAILED);
+        if (job->phase == FW_JOB_FAILED)
+            fw_job_fail(job, "queue", "The queued job had nothing left it could send.");
+        return 0;
+    }
+    wall = hal_clock_wall_time(env->clock);
+    if (job->retry_at_wall > wall && wall >= 0 && !settings->retry_now) {
+        int64_t wait_s = job->retry_at_wall - wall;
+        job->retry_at_ms = hal_clock_now_ms(env->clock) +
+                           (uint32_t)(wait_s > 86400 ? 86400000 : wait_s * 1000);
+        fw_job_set_phase(job, FW_JOB_RETRY_WAIT);
+    } else {
+        fw_job_set_phase(job, FW_JOB_WAIT_NETWORK);
+    }
+    return 0;
+}
+
+int fw_job_queued(const fw_job_t *job)
+{
+    return job->journaled && !fw_job_finished(job);
 }
 
 int fw_job_finished(const fw_job_t *job)
@@ -176,8 +251,12 @@ void fw_job_free(fw_job_t *job)
     fw_job_close_readers(job);
     if (job->shrinking)
         scan_requant_job_abort(&job->shrink);
-    for (unsigned i = 0; i < scan_job_page_count(&job->scan) && !job->req.keep_spool; i++)
-        spool_page_remove(job->env.storage, scan_job_page(&job->scan, i)->name);
+    if (!fw_job_queued(job)) {
+        for (unsigned i = 0; i < scan_job_page_count(&job->scan) && !job->req.keep_spool; i++)
+            spool_page_remove(job->env.storage, scan_job_page(&job->scan, i)->name);
+        if (job->journaled)
+            fw_journal_remove(job->env.storage, job->req.spool_prefix);
+    }
     scan_job_free(&job->scan);
     job->env.storage = NULL;
 }
@@ -250,6 +329,11 @@ static int fw_job_validate(fw_job_t *job)
                            "File name may hold up to %d letters, digits, spaces, '-', '_' and '.'; "
                            "the extension is added for you.", FW_JOB_FILE_NAME_MAX);
     }
+    if (req->message && strlen(req->message) > FW_JOB_MESSAGE_MAX) {
+        job->field = "Message";
+        return fw_job_fail(job, "validate", "Message is longer than %d bytes.",
+                           FW_JOB_MESSAGE_MAX);
+    }
     if (strlen(req->subject) > FW_SETTINGS_STR_MAX) {
         job->field = "Subject";
         return fw_job_fail(job, "validate", "Subject is longer than %d bytes.",
@@ -274,7 +358,8 @@ static int fw_job_validate(fw_job_t *job)
         if (req->backup_count >= FW_JOB_GATEWAYS_MAX || !req->backup[i] || !req->backup[i][0] ||
             strlen(req->backup[i]) > SMTP_TRANSPORT_HOST_MAX || req->backup_port[i] == 0) {
             job->field = "Gateway";
-            return fw_job_fail(job, "validate", "Backup gateway %zu is not valid.", i + 1);
+            return fw_job_fail(job, "validate", "Backup gateway %u is not valid.",
+                               (unsigned)(i + 1));
         }
     }
     if (!req->gateway || !req->gateway[0] || strlen(req->gateway) > SMTP_TRANSPORT_HOST_MAX ||
@@ -296,15 +381,16 @@ static int fw_job_validate(fw_job_t *job)
         job->cc[i] = mime_str(req->cc[i]);
 
     /* One Message-ID per possible e-mail, all of one length (sizes are
-     * computed before sending). */
+     * computed before sending); a resumed job keeps the ones it had. */
     for (unsigned i = 0; i < FW_JOB_MAIL_MAX; i++) {
         struct fw_job_mail *mail = &job->mails[i];
         uint8_t rnd[12];
 
         if (hal_rng_fill(job->env.rng, rnd, sizeof(rnd)) != 0 ||
             hal_rng_fill(job->env.rng, mail->mime.boundary_rnd, sizeof(mail->mime.boundary_rnd)) ||
-            mime_make_message_id(mail->message_id, sizeof(mail->message_id), rnd, sizeof(rnd),
-                                 hal_clock_wall_time(job->env.clock), req->from_addr) != 0)
+            (!mail->message_id[0] &&
+             mime_make_message_id(mail->message_id, sizeof(mail->message_id), rnd, sizeof(rnd),
+                                  hal_clock_wall_time(job->env.clock), req->from_addr) != 0))
             return fw_job_fail(job, "validate", "Cannot make a Message-ID for %s.",
                                req->from_addr);
     }
@@ -331,8 +417,8 @@ static int fw_job_check_rcpts(fw_job_t *job, const char *const *list, size_t n, 
         if (!list[i] || smtp_address_check(list[i]) != 0) {
             job->field = field;
             return fw_job_fail(job, "validate",
-                               "%s address %zu is not a valid e-mail address: use name@domain.",
-                               field, i + 1);
+                               "%s address %u is not a valid e-mail address: use name@domain.",
+                               field, (unsigned)(i + 1));
         }
     }
     return 0;
@@ -423,10 +509,10 @@ static int fw_job_shrink_start(fw_job_t *job)
     job->shrink_wrapper = tb->page_size - pg->size;
     if (pg->kind != SCAN_PAGE_JPEG || tb->limit <= job->shrink_wrapper || quality == 0)
         return fw_job_fail(job, "pack",
-                           "Page %u is %llu bytes, over %s of %llu bytes: raise the limit, or scan "
+                           "Page %u is %lu bytes, over %s of %lu bytes: raise the limit, or scan "
                            "it at a lower resolution.", tb->page + 1,
-                           (unsigned long long)tb->page_size, fw_job_limit_name(tb),
-                           (unsigned long long)tb->limit);
+                           (unsigned long)tb->page_size, fw_job_limit_name(tb),
+                           (unsigned long)tb->limit);
     /* Alternate between two names so that the source is never the target. */
     snprintf(job->shrink_dst, sizeof(job->shrink_dst), "%s%c%04u.jpg", prefix,
              strchr(pg->name + strlen(prefix), 'q') ? 'r' : 'q', tb->page + 1);
@@ -452,12 +538,12 @@ static int fw_job_shrink_step(fw_job_t *job)
     job->shrinking = 0;
     if (rc == SCAN_REQUANT_ERR_NO_FIT)
         return fw_job_fail(job, "pack",
-                           "Page %u is %llu bytes, and still %lu bytes at the lowest quality (%u); "
-                           "%s is %llu bytes: raise the limit, or scan at a lower resolution or "
-                           "in %s.", tb->page + 1, (unsigned long long)tb->page_size,
+                           "Page %u is %lu bytes, and still %lu bytes at the lowest quality (%u); "
+                           "%s is %lu bytes: raise the limit, or scan at a lower resolution or "
+                           "in %s.", tb->page + 1, (unsigned long)tb->page_size,
                            (unsigned long)(job->shrink.out.size + job->shrink_wrapper),
                            job->shrink.out.quality, fw_job_limit_name(tb),
-                           (unsigned long long)tb->limit,
+                           (unsigned long)tb->limit,
                            job->req.color == FW_COLOR ? "greyscale or black and white"
                                                       : "black and white");
     if (rc != 0)
@@ -540,7 +626,10 @@ static int fw_job_build(fw_job_t *job)
             mail->attempt_map[r] = (unsigned)r;
         }
         mail->attempt_count = job->rcpt_count;
-        memset(mail->rcpt_results, 0, sizeof(mail->rcpt_results));
+        if (i >= job->resumed_mails) { /* a resumed job's e-mails keep their results */
+            memset(mail->rcpt_results, 0, sizeof(mail->rcpt_results));
+            memset(mail->pending, 1, sizeof(mail->pending));
+        }
         msg->from = fw_job_sender(job);
         msg->rcpts = mail->attempt_rcpts;
         msg->rcpt_count = mail->attempt_count;
@@ -643,8 +732,16 @@ static int fw_job_prepare(void *arg, const struct smtp_ext *ext)
 
     if (ext->size_max == 0)
         return 0;
-    for (unsigned i = 0; i < job->mail_count; i++) {
+    for (unsigned i = 0; i < job->smtp_cfg.message_count; i++) {
         if (job->msgs[i].size > ext->size_max) {
+            /* E-mails some recipients already have cannot be cut again. */
+            if (fw_job_any_delivered(job) || job->resumed_mails) {
+                fw_job_fail(job, "size", "The gateway %s now takes at most %lu bytes, less than "
+                            "e-mails of this job it took before: lower the maximum attachment "
+                            "size and scan again.", job->gw_host,
+                            (unsigned long)ext->size_max);
+                return -1;
+            }
             /* Rare (the gateway's SIZE is below what was planned), and the
              * server is waiting: re-encoding runs to its end here. */
             job->size_max = ext->size_max;
@@ -669,16 +766,23 @@ static int fw_job_start_session(fw_job_t *job)
     if (job->tls_cfg_ready)
         smtp_tls_config_free(&job->tls_cfg);
     job->tls_cfg_ready = 0;
+    /* The device's name: from settings, else host name and DHCP domain, else
+     * its address literal (RFC 5321 4.1.4). */
     if (job->req.ehlo_domain) {
         snprintf(job->ehlo, sizeof(job->ehlo), "%s", job->req.ehlo_domain);
     } else {
-        fw_net_addr_str(job->env.net, addr, sizeof(addr));
-        snprintf(job->ehlo, sizeof(job->ehlo), "[%s]", addr);
+        fw_net_fqdn(job->env.net, job->ehlo, sizeof(job->ehlo));
+        if (!job->ehlo[0]) {
+            fw_net_addr_str(job->env.net, addr, sizeof(addr));
+            snprintf(job->ehlo, sizeof(job->ehlo), "[%s]", addr);
+        }
     }
     job->smtp_cfg.ehlo_domain = job->ehlo;
     job->smtp_cfg.timeouts = job->req.timeouts;
     job->smtp_cfg.prepare = fw_job_prepare;
     job->smtp_cfg.prepare_arg = job;
+    job->smtp_cfg.accepted = fw_job_accepted;
+    job->smtp_cfg.accepted_arg = job;
     job->smtp_cfg.tls = job->req.tls;
     job->smtp_cfg.rcpt_max = job->req.rcpt_max;
     job->smtp_cfg.auth_user = job->req.auth_user;
@@ -800,6 +904,14 @@ static void fw_job_finish_session(fw_job_t *job)
                     job->gw_host);
         return;
     }
+    if (f->error == SMTP_ERR_NO_SMTPUTF8) {
+        fw_job_fail(job, "smtputf8",
+                    "The gateway %s does not take addresses with non-ASCII letters (it offers no "
+                    "SMTPUTF8): %u of %u e-mails were sent. Use the recipient's ASCII address, or "
+                    "ask the mail administrator to enable SMTPUTF8.", job->gw_host, sent,
+                    job->mail_count);
+        return;
+    }
     if (f->error == SMTP_ERR_CLEARTEXT_AUTH || f->error == SMTP_ERR_NO_AUTH_MECH) {
         fw_job_fail(job, "auth", "Sign-in not possible: %s%s%s. Nothing was sent.",
                     smtp_strerror(f->error), f->field[0] ? " " : "", f->field);
@@ -861,9 +973,11 @@ static unsigned fw_job_merge(fw_job_t *job)
     for (size_t k = 0; k < job->smtp_cfg.message_count; k++) {
         struct fw_job_mail *mail = job->msgs[k].read_arg;
         for (size_t i = 0; i < mail->attempt_count; i++) {
-            mail->rcpt_results[mail->attempt_map[i]] = mail->attempt[i];
-            job->deferred += fw_job_transient(&mail->attempt[i], &mail->result,
-                                              &job->session.fail);
+            unsigned r = mail->attempt_map[i];
+            mail->rcpt_results[r] = mail->attempt[i];
+            mail->pending[r] = (uint8_t)fw_job_transient(&mail->attempt[i], &mail->result,
+                                                         &job->session.fail);
+            job->deferred += mail->pending[r];
         }
     }
     return job->deferred;
@@ -887,19 +1001,38 @@ static int fw_job_all_settled(const fw_job_t *job)
     return 1;
 }
 
-/* Another session later for the deferred recipients only; 0 when planned. */
+/* Another session later for the deferred recipients only, after the next
+ * wait of the retry schedule; 0 when planned (and journaled). */
 static int fw_job_plan_retry(fw_job_t *job)
 {
-    unsigned max = job->req.retry_max ? job->req.retry_max : FW_JOB_RETRY_MAX;
+    static const uint32_t schedule[] = FW_JOB_RETRY_SCHEDULE_MS;
+    const uint32_t *waits = job->req.retry_steps ? job->req.retry_ms : schedule;
+    unsigned steps = job->req.retry_steps ? job->req.retry_steps
+                                          : (unsigned)(sizeof(schedule) / sizeof(schedule[0]));
+    int64_t wall = hal_clock_wall_time(job->env.clock);
+    uint32_t wait;
+
+    if (job->req.no_retry || job->retry_step >= steps || fw_job_select_pending(job) == 0)
+        return -1;
+    wait = waits[job->retry_step++];
+    job->retry_at_ms = hal_clock_now_ms(job->env.clock) + wait;
+    job->retry_at_wall = wall < 0 ? 0 : wall + (wait + 999) / 1000;
+    fw_job_set_phase(job, FW_JOB_RETRY_WAIT);
+    fw_journal_save(job); /* on failure the older journal retries sooner: no loss */
+    return 0;
+}
+
+/* The next session's messages: each e-mail with its pending recipients.
+ * Returns how many e-mails have any. */
+static size_t fw_job_select_pending(fw_job_t *job)
+{
     size_t n = 0;
 
-    if (job->attempts >= max)
-        return -1;
     for (unsigned m = 0; m < job->mail_count; m++) {
         struct fw_job_mail *mail = &job->mails[m];
         size_t count = 0;
         for (size_t i = 0; i < job->rcpt_count; i++) {
-            if (fw_job_transient(&mail->rcpt_results[i], &mail->result, &job->session.fail)) {
+            if (mail->pending[i]) {
                 mail->attempt_rcpts[count] = job->rcpts[i];
                 mail->attempt_map[count++] = (unsigned)i;
             }
@@ -919,9 +1052,39 @@ static int fw_job_plan_retry(fw_job_t *job)
     }
     job->smtp_cfg.message_count = n;
     job->writer_mail = -1;
-    job->retry_at_ms = hal_clock_now_ms(job->env.clock) +
-                       (job->req.retry_delay_ms ? job->req.retry_delay_ms : FW_JOB_RETRY_DELAY_MS);
-    fw_job_set_phase(job, FW_JOB_RETRY_WAIT);
+    return n;
+}
+
+/* The gateway took an e-mail (250 after the final dot): recorded in the
+ * journal before anything else, so that it is never sent again. */
+static void fw_job_accepted(void *arg, size_t index)
+{
+    fw_job_t *job = arg;
+    struct fw_job_mail *mail = job->msgs[index].read_arg;
+
+    for (size_t i = 0; i < mail->attempt_count; i++) {
+        if (mail->attempt[i].delivered) {
+            mail->rcpt_results[mail->attempt_map[i]] = mail->attempt[i];
+            mail->pending[mail->attempt_map[i]] = 0;
+        }
+    }
+    if (job->journaled)
+        fw_journal_save(job); /* on failure a power cut may send it twice, never lose it */
+}
+
+static int fw_job_any_delivered(const fw_job_t *job)
+{
+    for (unsigned m = 0; m < job->mail_count; m++)
+        if (fw_job_any_delivered_in(&job->mails[m], job->rcpt_count))
+            return 1;
+    return 0;
+}
+
+static int fw_job_any_delivered_in(const struct fw_job_mail *mail, size_t rcpt_count)
+{
+    for (size_t i = 0; i < rcpt_count; i++)
+        if (mail->rcpt_results[i].delivered)
+            return 1;
     return 0;
 }
 

@@ -50,11 +50,20 @@
 #ifndef FW_JOB_GATEWAYS_MAX
 #define FW_JOB_GATEWAYS_MAX 4       /* the gateway and its backups, in priority order */
 #endif
-#ifndef FW_JOB_RETRY_MAX
-#define FW_JOB_RETRY_MAX 3          /* sessions for recipients the gateway deferred (4xx) */
+#ifndef FW_JOB_RETRY_STEPS_MAX
+#define FW_JOB_RETRY_STEPS_MAX 8    /* waits in a retry schedule */
 #endif
-#ifndef FW_JOB_RETRY_DELAY_MS
-#define FW_JOB_RETRY_DELAY_MS 60000 /* wait before trying deferred recipients again */
+/* The default schedule for recipients the gateway deferred (4xx, greylisting,
+ * a dropped link): 1, 2, 5, 10 and 30 minutes, then the job gives up. Common
+ * greylisting delays (Postfix postgrey: 5 minutes) pass within it. */
+#ifndef FW_JOB_RETRY_SCHEDULE_MS
+#define FW_JOB_RETRY_SCHEDULE_MS {60000, 120000, 300000, 600000, 1800000}
+#endif
+#ifndef FW_JOB_SAVED_MAX
+#define FW_JOB_SAVED_MAX 12288      /* a resumed job's fields, read from its journal */
+#endif
+#ifndef FW_JOB_MESSAGE_MAX
+#define FW_JOB_MESSAGE_MAX 2048     /* bytes of the message (body text) */
 #endif
 #ifndef FW_JOB_PRODUCER
 #define FW_JOB_PRODUCER "MFP scan-to-email firmware"
@@ -117,8 +126,13 @@ struct fw_job_request {
     /* Gateway Test (E-mail Setup): no scan, no e-mail; connect, greeting,
      * EHLO, STARTTLS or TLS with verification, AUTH when configured, QUIT. */
     int test_gateway;
-    unsigned retry_max;                    /* 0: FW_JOB_RETRY_MAX sessions in all */
-    uint32_t retry_delay_ms;               /* 0: FW_JOB_RETRY_DELAY_MS */
+    /* Waits before each new session for deferred recipients; the job gives
+     * up after the last. retry_steps 0: FW_JOB_RETRY_SCHEDULE_MS; no_retry:
+     * deferred recipients fail at once. */
+    uint32_t retry_ms[FW_JOB_RETRY_STEPS_MAX];
+    unsigned retry_steps;
+    int no_retry;
+    int retry_now;                         /* fw_job_resume: now, not at the schedule's time */
 };
 
 /* What the job needs from the board. */
@@ -176,6 +190,7 @@ struct fw_job_mail {
     uint64_t size;                         /* exact bytes of the message */
     smtp_message_result_t result;
     smtp_rcpt_result_t rcpt_results[FW_JOB_RCPT_MAX]; /* by job recipient, over all sessions */
+    uint8_t pending[FW_JOB_RCPT_MAX];      /* by job recipient: still to be sent */
     /* The recipients of the current session (all at first, then the deferred). */
     const char *attempt_rcpts[FW_JOB_RCPT_MAX];
     unsigned attempt_map[FW_JOB_RCPT_MAX];  /* session index -> job recipient index */
@@ -223,7 +238,7 @@ typedef struct fw_job {
     mime_str_t to[FW_JOB_RCPT_MAX], cc[FW_JOB_RCPT_MAX];
     mime_writer_t writer;
     int writer_mail;                       /* the e-mail the writer is on, -1: none */
-    char ehlo[32];
+    char ehlo[256];                        /* EHLO name: settings, host.DHCP domain or [address] */
 
     const char *rcpts[FW_JOB_RCPT_MAX];
     size_t rcpt_count;
@@ -234,7 +249,12 @@ typedef struct fw_job {
     const char *gw_host;                   /* the gateway of the current session */
     uint16_t gw_port;
     uint32_t retry_at_ms;
+    unsigned retry_step;                   /* waits of the schedule used so far */
+    int64_t retry_at_wall;                 /* the same moment on the wall clock (journal) */
     unsigned deferred;                     /* recipients deferred in the last session */
+    int journaled;                         /* the journal holds this job: it survives a restart */
+    unsigned resumed_mails;                /* e-mails the journal had (resumed jobs) */
+    char saved[FW_JOB_SAVED_MAX];          /* a resumed job's strings */
     smtp_tls_config_t tls_cfg;
     int tls_cfg_ready;
     smtp_session_t session;
@@ -250,6 +270,21 @@ size_t fw_job_band_buffer_size(const struct fw_job_request *req);
  * FW_JOB_ERR_FIELD. The request's strings must outlive the job. */
 int fw_job_init(fw_job_t *job, const struct fw_job_request *req, const struct fw_job_env *env);
 
+/* Goes on with a job that a restart interrupted, from its journal (see
+ * fw_journal.h) in settings->storage under settings->spool_prefix: the
+ * user's fields, the pages and what the gateway already accepted come from
+ * the journal; the gateway, security and retry settings from `settings`
+ * (today's settings). E-mails the gateway accepted are never sent again;
+ * the others go with the Message-ID they had. 0, or a failure with the
+ * reason in job->error (the journal is then removed by fw_job_free). */
+int fw_job_resume(fw_job_t *job, const struct fw_job_request *settings,
+                  const struct fw_job_env *env);
+
+/* 1 while the job waits for the retry schedule or the network with its
+ * journal written: it may be left (fw_job_free keeps its files) and resumed
+ * after a restart. */
+int fw_job_queued(const fw_job_t *job);
+
 /* One slice of work. Returns 1 when it did CPU work and wants to be called
  * again at once, 0 when it waits for the network or the clock. */
 int fw_job_step(fw_job_t *job);
@@ -260,7 +295,8 @@ int fw_job_finished(const fw_job_t *job);
 /* Stops the job (Stop key): aborts the connection, discards the spool. */
 void fw_job_cancel(fw_job_t *job);
 
-/* Releases everything; removes the spooled pages. Safe on a zeroed job. */
+/* Releases everything. A finished job's spooled pages and journal are
+ * removed; a queued one's are kept for fw_job_resume(). Safe on a zeroed job. */
 void fw_job_free(fw_job_t *job);
 
 /* The e-mail being sent (0-based), for progress. */

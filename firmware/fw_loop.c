@@ -9,9 +9,12 @@ static void fw_loop_idle(fw_net_t *net)
     hal_netif_wait(net->hal, ms < FW_LOOP_IDLE_MAX_MS ? ms : FW_LOOP_IDLE_MAX_MS);
 }
 
-int fw_loop_run_job(fw_net_t *net, fw_job_t *job, fw_loop_tick_fn tick, void *arg)
+static int fw_loop_run(fw_net_t *net, fw_job_t *job, fw_loop_tick_fn tick, void *arg,
+                       int until_queued)
 {
     while (!fw_job_finished(job)) {
+        if (until_queued && fw_job_queued(job))
+            return 1;
         fw_net_poll(net);
         int busy = fw_job_step(job);
         if (tick)
@@ -20,6 +23,16 @@ int fw_loop_run_job(fw_net_t *net, fw_job_t *job, fw_loop_tick_fn tick, void *ar
             fw_loop_idle(net);
     }
     return job->phase == FW_JOB_DONE ? 0 : -1;
+}
+
+int fw_loop_run_job(fw_net_t *net, fw_job_t *job, fw_loop_tick_fn tick, void *arg)
+{
+    return fw_loop_run(net, job, tick, arg, 0);
+}
+
+int fw_loop_run_job_until_queued(fw_net_t *net, fw_job_t *job, fw_loop_tick_fn tick, void *arg)
+{
+    return fw_loop_run(net, job, tick, arg, 1);
 }
 
 void fw_loop_run_for(fw_net_t *net, uint32_t ms)

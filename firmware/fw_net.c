@@ -42,6 +42,7 @@ int fw_net_init(fw_net_t *n, const struct fw_net_config *cfg, const struct hal_n
     mask.addr = cfg->netmask;
     gw.addr = cfg->gateway;
     n->dhcp = cfg->ip == 0;
+    n->hostname = cfg->hostname;
     if (!netif_add(&n->netif, &ip, &mask, &gw, n, fw_net_netif_init, ethernet_input))
         return FW_NET_ERR_LWIP;
 #if LWIP_NETIF_HOSTNAME
@@ -58,6 +59,38 @@ int fw_net_init(fw_net_t *n, const struct fw_net_config *cfg, const struct hal_n
         return 0;
     }
     return dhcp_start(&n->netif) == ERR_OK ? 0 : FW_NET_ERR_LWIP;
+}
+
+/* lwIP's DHCP parse hook (lwipopts.h): keeps the domain name when it is a
+ * plausible DNS name (letters, digits, '-' and '.'), so it can go in EHLO. */
+void fw_net_dhcp_option(struct netif *netif, unsigned option, unsigned len, struct pbuf *p,
+                        unsigned offset)
+{
+    fw_net_t *n = netif ? netif->state : NULL;
+    char name[FW_NET_DOMAIN_MAX + 1];
+
+    if (!n || option != 15 || len == 0 || len > FW_NET_DOMAIN_MAX ||
+        pbuf_copy_partial(p, name, (u16_t)len, (u16_t)offset) != len)
+        return;
+    name[len] = '\0';
+    if (name[len - 1] == '\0') /* some servers count a trailing NUL */
+        len--;
+    for (unsigned i = 0; i < len; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '.'))
+            return;
+    memcpy(n->domain, name, len + 1);
+}
+
+void fw_net_fqdn(const fw_net_t *n, char *out, unsigned cap)
+{
+    out[0] = '\0';
+    if (n->hostname && n->hostname[0] && n->domain[0] &&
+        strlen(n->hostname) + 1 + strlen(n->domain) < cap) {
+        strcpy(out, n->hostname);
+        strcat(out, ".");
+        strcat(out, n->domain);
+    }
 }
 
 void fw_net_poll(fw_net_t *n)

@@ -12,6 +12,9 @@
 
 #define FW_NET_ERR_BAD_ARG (-1)
 #define FW_NET_ERR_LWIP (-2)
+#ifndef FW_NET_DOMAIN_MAX
+#define FW_NET_DOMAIN_MAX 63 /* the DHCP domain name kept */
+#endif
 
 struct fw_net_config {
     const char *hostname;   /* DHCP host name */
@@ -26,6 +29,8 @@ typedef struct fw_net {
     bool dhcp;
     uint32_t frames_in, frames_out;
     uint64_t bytes_in, bytes_out;   /* Ethernet frame bytes (the wire) */
+    const char *hostname;
+    char domain[FW_NET_DOMAIN_MAX + 1]; /* from DHCP (option 15), "" when none */
 } fw_net_t;
 
 /* Initialises lwIP once per process and adds the interface. The clock also
@@ -45,6 +50,10 @@ bool fw_net_ready(const fw_net_t *n);
 /* Pins a host name to an IPv4 address (dotted string) in the resolver, for
  * networks without DNS. 0, or FW_NET_ERR_BAD_ARG. */
 int fw_net_pin_name(const char *name, const char *addr);
+
+/* The device's name for EHLO: "host.domain" when DHCP gave a domain and the
+ * host name is set, else "" (the caller then uses the address literal). */
+void fw_net_fqdn(const fw_net_t *n, char *out, unsigned cap);
 
 /* Formats the interface's address as dotted decimal into out. */
 void fw_net_addr_str(const fw_net_t *n, char *out, unsigned cap);

@@ -39,6 +39,14 @@
 #define LWIP_DHCP 1
 /* 2.1.3's name for the ARP probe of a new lease; it costs a second per lease. */
 #define DHCP_DOES_ARP_CHECK 0
+/* The DHCP domain name (option 15), which lwIP skips: the device's EHLO name
+ * and Find gateways' domain come from it (fw_net.c). */
+struct netif;
+struct pbuf;
+void fw_net_dhcp_option(struct netif *netif, unsigned option, unsigned len, struct pbuf *p,
+                        unsigned offset);
+#define LWIP_HOOK_DHCP_PARSE_OPTION(netif, dhcp, state, msg, msg_type, option, len, pbuf, offset) \
+    fw_net_dhcp_option(netif, option, len, pbuf, offset)
 #define LWIP_AUTOIP 0
 #define LWIP_DNS 1
 #define DNS_MAX_SERVERS 2

@@ -287,12 +287,14 @@ static int piece(struct pdfw *w, const struct pdfw_cursor *c, struct piece *p)
     case S_XREF_HEAD:
         return fmt(w, p, "xref\n0 %lu\n0000000000 65535 f \n", (unsigned long)objs);
     case S_XREF:
-        /* Exactly 20 bytes: 10-digit offset, generation, 'n', space, LF. */
-        return fmt(w, p, "%010llu 00000 n \n", (unsigned long long)w->obj.pos);
+        /* Exactly 20 bytes: 10-digit offset, generation, 'n', space, LF.
+         * %lu, not %llu: newlib-nano's printf has no long long (a PDF that
+         * outgrows unsigned long cannot be spooled on a 32-bit board). */
+        return fmt(w, p, "%010lu 00000 n \n", (unsigned long)w->obj.pos);
     case S_TRAILER:
         return fmt(w, p,
-                   "trailer\n<< /Size %lu /Root %u 0 R /Info %u 0 R >>\nstartxref\n%llu\n%%%%EOF\n",
-                   (unsigned long)objs, OBJ_CATALOG, OBJ_INFO, (unsigned long long)w->xref_pos);
+                   "trailer\n<< /Size %lu /Root %u 0 R /Info %u 0 R >>\nstartxref\n%lu\n%%%%EOF\n",
+                   (unsigned long)objs, OBJ_CATALOG, OBJ_INFO, (unsigned long)w->xref_pos);
     default:
         return 0; /* S_END: empty */
     }
@@ -402,7 +404,8 @@ static int fmt(struct pdfw *w, struct piece *p, const char *f, ...)
 /* ---- Numbers and strings ---------------------------------------------------- */
 
 /* px * 72 / dpi points with up to four decimals, rounded half up, trailing
- * zeros dropped. Integer arithmetic only: no float printf on the target. */
+ * zeros dropped. Integer arithmetic only: no float printf on the target, and
+ * no %llu either (newlib-nano); the points fit an unsigned long. */
 static void format_points(char out[24], uint32_t px, uint32_t dpi)
 {
     uint64_t v = ((uint64_t)px * 720000u + dpi / 2) / dpi; /* 1/10000 pt */
@@ -410,14 +413,14 @@ static void format_points(char out[24], uint32_t px, uint32_t dpi)
     int digits = 4;
 
     if (frac == 0) {
-        snprintf(out, 24, "%llu", (unsigned long long)(v / 10000));
+        snprintf(out, 24, "%lu", (unsigned long)(v / 10000));
         return;
     }
     while (frac % 10 == 0) {
         frac /= 10;
         digits--;
     }
-    snprintf(out, 24, "%llu.%0*lu", (unsigned long long)(v / 10000), digits, frac);
+    snprintf(out, 24, "%lu.%0*lu", (unsigned long)(v / 10000), digits, frac);
 }
 
 /* "D:YYYYMMDDHHmmSSZ" from Unix seconds without gmtime() (not available

@@ -10,10 +10,12 @@
 
 #include "fw_find.h"
 #include "fw_job.h"
+#include "fw_journal.h"
 #include "fw_loop.h"
 #include "fw_net.h"
 #include "fw_settings.h"
 #include "sim_netif_slirp.h"
+#include "sim_panel.h"
 #include "sim_netif_tap.h"
 #include "sim_pcap.h"
 #include "scan_sizes.h"
@@ -22,43 +24,8 @@
 #include "sim_storage.h"
 #include "sim_sys.h"
 #include "sim_json.h"
+#include "sim_board.h"
 
-#define SIM_LIST_MAX 16
-
-/* Options shared by every subcommand that touches the network. */
-struct sim_net_opts {
-    const char *net;                   /* "tap" or "slirp" */
-    const char *lab;                   /* network namespace of the lab */
-    const char *tap;
-    const char *forwards[SIM_LIST_MAX];
-    size_t forward_count;
-    const char *resolves[SIM_LIST_MAX];
-    size_t resolve_count;
-    uint8_t mac[6];
-    int mac_set;
-    const char *pcap;
-    const char *state_dir;
-    int json;
-};
-
-/* Everything the simulated board owns; static: the slirp queue is large. */
-static struct sim_board {
-    struct hal_clock clock;
-    struct hal_rng rng;
-    struct sim_scanner scanner_ctx;
-    struct sim_input input_ctx;
-    struct hal_scanner scanner;
-    struct sim_storage storage_ctx;
-    struct hal_storage storage;
-    sim_tap_t tap;
-    sim_slirp_t slirp;
-    sim_pcap_t pcap;
-    struct hal_netif raw_netif;
-    struct hal_netif netif;
-    fw_net_t net;
-    fw_job_t job;
-    uint8_t band[5102 * 3 * FW_JOB_BAND_LINES]; /* Legal at 600 dpi, colour */
-} board;
 
 static volatile sig_atomic_t sim_stop_requested;
 
@@ -75,11 +42,17 @@ static const char sim_usage[] =
     "\n"
     "Commands:\n"
     "  send      scan pages and e-mail them through the SMTP gateway\n"
+    "  panel     the touchscreen: --headless --script FILE --snap DIR (see --help)\n"
     "  gateway find  Find gateways: DNS (SRV _submission/_submissions, MX, smtp./mail.\n"
     "            names) for --domain (default: the From's domain), each candidate probed\n"
     "  gateway test  the E-mail Setup Test: connect, greeting, EHLO, TLS with verification,\n"
     "            sign-in when configured, QUIT; says what the gateway offers (takes send's\n"
     "            gateway, TLS and sign-in options)\n"
+    "  queue list    the jobs queued in the state directory (waiting to retry, or cut off\n"
+    "            by a power cut or --no-wait)\n"
+    "  queue run     resumes every queued job with send's gateway, TLS, sign-in and retry\n"
+    "            options, at the time its retry schedule says (--now: at once); e-mails the\n"
+    "            gateway already accepted are not sent again\n"
     "\n"
     "Network options (every command that uses the network):\n"
     "  --net tap|slirp        tap: the lab's namespace, DHCP and DNS from the lab (default,\n"
@@ -143,8 +116,11 @@ static const char sim_send_usage[] =
     "  --auth MECH            force scram-sha-256, cram-md5, plain or login (default: the\n"
     "                         strongest both sides offer)\n"
     "  --allow-cleartext-auth sign in even without TLS (insecure; off by default)\n"
-    "  --retry-delay S        seconds before recipients the gateway deferred (4xx, e.g.\n"
-    "                         greylisting) are tried again (default 60), up to 3 sessions\n"
+    "  --retry LIST|none      waits before each new session for recipients the gateway\n"
+    "                         deferred (4xx, greylisting, a dropped link), e.g. 6s,10s,30s\n"
+    "                         (s, m or h; default 1m,2m,5m,10m,30m), then give up\n"
+    "  --no-wait              return once the job is queued (scanned, packed, journaled);\n"
+    "                         'mfp-sim queue run' sends it\n"
     "  --rcpt-max N           recipients per transaction (default: as many as the gateway\n"
     "                         takes; 452 replies move the rest to further transactions)\n"
     "  --jam-at N             simulator fault: paper jam when feeding sheet N\n"
@@ -153,26 +129,23 @@ static const char sim_send_usage[] =
     "  --keep-spool           keep the spooled pages in the state directory after the job\n"
     "\n"
     "Exit status: 0 when the gateway accepted the message for every recipient; 3 when it\n"
-    "was accepted but some recipients were refused; 1 on failure; 2 on a usage error.\n"
+    "was accepted but some recipients were refused; 4 when the job is queued (--no-wait);\n"
+    "1 on failure; 2 on a usage error.\n"
     "\n"
     "Plus the network options of 'mfp-sim --help'.\n";
 
 enum {
-    OPT_NET = 256, OPT_LAB, OPT_TAP, OPT_FORWARD, OPT_RESOLVE, OPT_MAC, OPT_PCAP, OPT_STATE,
-    OPT_JSON, OPT_FROM, OPT_FROM_NAME, OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_MESSAGE,
+    OPT_FROM = SIM_OPT_NET_END, OPT_FROM_NAME, OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_MESSAGE,
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
     OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_TLS, OPT_CA, OPT_INSECURE,
-    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY_DELAY, OPT_FIXED_FROM,
+    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY, OPT_NO_WAIT, OPT_NOW,
+    OPT_FIXED_FROM,
     OPT_DOMAIN, OPT_HELP
 };
 
 static const struct option sim_send_options[] = {
-    {"net", required_argument, 0, OPT_NET},       {"lab", required_argument, 0, OPT_LAB},
-    {"tap", required_argument, 0, OPT_TAP},       {"forward", required_argument, 0, OPT_FORWARD},
-    {"resolve", required_argument, 0, OPT_RESOLVE}, {"mac", required_argument, 0, OPT_MAC},
-    {"pcap", required_argument, 0, OPT_PCAP},     {"state", required_argument, 0, OPT_STATE},
-    {"json", no_argument, 0, OPT_JSON},           {"from", required_argument, 0, OPT_FROM},
+    SIM_NET_LONG_OPTIONS,                         {"from", required_argument, 0, OPT_FROM},
     {"from-name", required_argument, 0, OPT_FROM_NAME}, {"to", required_argument, 0, OPT_TO},
     {"cc", required_argument, 0, OPT_CC},         {"bcc", required_argument, 0, OPT_BCC},
     {"subject", required_argument, 0, OPT_SUBJECT}, {"message", required_argument, 0, OPT_MESSAGE},
@@ -193,19 +166,21 @@ static const struct option sim_send_options[] = {
     {"auth", required_argument, 0, OPT_AUTH},
     {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH},
     {"rcpt-max", required_argument, 0, OPT_RCPT_MAX},
-    {"retry-delay", required_argument, 0, OPT_RETRY_DELAY},
+    {"retry", required_argument, 0, OPT_RETRY}, {"no-wait", no_argument, 0, OPT_NO_WAIT},
+    {"now", no_argument, 0, OPT_NOW},
     {"fixed-from", required_argument, 0, OPT_FIXED_FROM},
     {"domain", required_argument, 0, OPT_DOMAIN}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
 
-static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
 static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
 static int sim_parse_bytes(const char *s, uint64_t *out);
+static int sim_parse_schedule(const char *s, struct fw_job_request *req);
+static int sim_free_slot(const char **prefix);
+static int sim_queue(const struct sim_net_opts *o, const struct fw_job_request *settings,
+                     const struct fw_job_env *env, int list);
+static int sim_run(const struct sim_net_opts *o, int no_wait);
 static int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len);
 static int sim_split_list(char *s, const char **list, size_t *count, size_t max);
-static int sim_parse_mac(const char *s, uint8_t mac[6]);
-static int sim_net_up(const struct sim_net_opts *o);
-static void sim_net_down(void);
 static void sim_progress(void *arg, fw_job_t *job);
 static void sim_report(const struct sim_net_opts *o, const fw_job_t *job);
 static int sim_cmd_send(int argc, char **argv, int test_gateway);
@@ -221,37 +196,18 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "send"))
         return sim_cmd_send(argc - 1, argv + 1, 0);
+    if (!strcmp(argv[1], "panel"))
+        return sim_panel_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "gateway") && argc > 2 && !strcmp(argv[2], "test"))
         return sim_cmd_send(argc - 2, argv + 2, 1);
     if (!strcmp(argv[1], "gateway") && argc > 2 && !strcmp(argv[2], "find"))
         return sim_cmd_send(argc - 2, argv + 2, 2);
+    if (!strcmp(argv[1], "queue") && argc > 2 && !strcmp(argv[2], "run"))
+        return sim_cmd_send(argc - 2, argv + 2, 3);
+    if (!strcmp(argv[1], "queue") && argc > 2 && !strcmp(argv[2], "list"))
+        return sim_cmd_send(argc - 2, argv + 2, 4);
     fprintf(stderr, "mfp-sim: unknown command '%s'\n\n%s", argv[1], sim_usage);
     return 2;
-}
-
-/* Handles a network option; 1 when opt was one, -1 on a bad value. */
-static int sim_net_option(struct sim_net_opts *o, int opt, char *arg)
-{
-    switch (opt) {
-    case OPT_NET:
-        if (strcmp(arg, "tap") && strcmp(arg, "slirp"))
-            return -1;
-        o->net = arg;
-        return 1;
-    case OPT_LAB: o->lab = arg; return 1;
-    case OPT_TAP: o->tap = arg; return 1;
-    case OPT_FORWARD:
-        return o->forward_count < SIM_LIST_MAX ? (o->forwards[o->forward_count++] = arg, 1) : -1;
-    case OPT_RESOLVE:
-        return o->resolve_count < SIM_LIST_MAX ? (o->resolves[o->resolve_count++] = arg, 1) : -1;
-    case OPT_MAC:
-        o->mac_set = 1;
-        return sim_parse_mac(arg, o->mac) == 0 ? 1 : -1;
-    case OPT_PCAP: o->pcap = arg; return 1;
-    case OPT_STATE: o->state_dir = arg; return 1;
-    case OPT_JSON: o->json = 1; return 1;
-    default: return 0;
-    }
 }
 
 static int sim_cmd_send(int argc, char **argv, int test_gateway)
@@ -260,7 +216,6 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     static struct fw_job_request req;
     static struct fw_settings set;
     static char gateway[SMTP_TRANSPORT_HOST_MAX + 1];
-    static char state_default[PATH_MAX];
     static const char *inputs[SIM_INPUT_MAX_FILES];
     static uint8_t ca[65536];
     static char password[256];
@@ -268,7 +223,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     const char *find_domain = NULL;
     static char backups[FW_JOB_GATEWAYS_MAX - 1][SMTP_TRANSPORT_HOST_MAX + 1];
     unsigned gateways_given = 0;
-    int port_given = 0;
+    int port_given = 0, no_wait = 0;
     static char input_list[4096];
     struct sim_scanner_cfg scfg = {0};
     struct sim_input_cfg icfg = {inputs, 0};
@@ -292,7 +247,6 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     req.scan.pages = 1;
     req.quality = set.jpeg_quality;
     req.max_attachment = set.max_attachment;
-    req.spool_prefix = "j-";
     snprintf(gateway, sizeof(gateway), "%s", set.gateway);
     port = set.port;
 
@@ -301,7 +255,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         int r = sim_net_option(&o, opt, optarg);
         if (r < 0) {
             fprintf(stderr, "mfp-sim send: bad value for --%s: '%s'\n",
-                    sim_send_options[opt - OPT_NET].name, optarg);
+                    sim_send_options[opt - SIM_OPT_NET].name, optarg);
             return 2;
         }
         if (r > 0)
@@ -462,11 +416,13 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
                                 "--auth: give scram-sha-256, cram-md5, plain or login");
             break;
         case OPT_CLEARTEXT_AUTH: req.allow_cleartext_auth = 1; break;
-        case OPT_RETRY_DELAY:
-            if (sim_parse_uint(optarg, 1, 86400, &v) != 0)
-                return sim_fail(&o, "validate", "--retry-delay: give 1 to 86400 seconds");
-            req.retry_delay_ms = v * 1000u;
+        case OPT_RETRY:
+            if (sim_parse_schedule(optarg, &req) != 0)
+                return sim_fail(&o, "validate", "--retry: give none, or up to 8 waits like "
+                                "6s,10s,30s (s, m or h; each at most 24h)");
             break;
+        case OPT_NO_WAIT: no_wait = 1; break;
+        case OPT_NOW: req.retry_now = 1; break;
         case OPT_RCPT_MAX:
             if (sim_parse_uint(optarg, 1, 1000, &v) != 0)
                 return sim_fail(&o, "validate", "--rcpt-max: give 1 to 1000");
@@ -503,78 +459,161 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         req.auth_pass = password;
     }
 
-    if (!o.state_dir) {
-        ssize_t n = readlink("/proc/self/exe", state_default, sizeof(state_default) - 16);
-        if (n <= 0)
-            return sim_fail(&o, "setup", "cannot find the executable's folder: use --state DIR");
-        state_default[n] = '\0';
-        strcpy(strrchr(state_default, '/') + 1, "state");
-        o.state_dir = state_default;
-    }
-    sim_clock_init(&board.clock);
-    sim_rng_init(&board.rng);
+    if (!o.state_dir && sim_state_default(&o) != 0)
+        return sim_fail(&o, "setup", "cannot find the executable's folder: use --state DIR");
+    sim_clock_init(&sim_board.clock);
+    sim_rng_init(&sim_board.rng);
     if (icfg.count > 0) {
-        if (sim_input_init(&board.input_ctx, &icfg) != 0)
+        if (sim_input_init(&sim_board.input_ctx, &icfg) != 0)
             return sim_fail(&o, "validate", "--input: cannot use those files");
-        sim_input_hal(&board.input_ctx, &board.scanner);
+        sim_input_hal(&sim_board.input_ctx, &sim_board.scanner);
         req.scan.pages = icfg.count;
     } else {
-        sim_scanner_init(&board.scanner_ctx, &scfg);
-        sim_scanner_hal(&board.scanner_ctx, &board.scanner);
+        sim_scanner_init(&sim_board.scanner_ctx, &scfg);
+        sim_scanner_hal(&sim_board.scanner_ctx, &sim_board.scanner);
     }
-    if (sim_storage_init(&board.storage_ctx, o.state_dir) != 0) {
+    if (sim_storage_init(&sim_board.storage_ctx, o.state_dir) != 0) {
         char msg[PATH_MAX + 64];
         snprintf(msg, sizeof(msg), "cannot use the state directory %s", o.state_dir);
         return sim_fail(&o, "setup", msg);
     }
-    sim_storage_hal(&board.storage_ctx, &board.storage);
-    if (fw_job_band_buffer_size(&req) > sizeof(board.band))
+    sim_storage_hal(&sim_board.storage_ctx, &sim_board.storage);
+    if (fw_job_band_buffer_size(&req) > sizeof(sim_board.band))
         return sim_fail(&o, "validate", "scan settings need a larger band buffer");
+    if (test_gateway == 0 && sim_free_slot(&req.spool_prefix) != 0)
+        return sim_fail(&o, "queue", "the queue is full: run 'mfp-sim queue run' (or list)");
 
+    env.scanner = &sim_board.scanner;
+    env.storage = &sim_board.storage;
+    env.clock = &sim_board.clock;
+    env.rng = &sim_board.rng;
+    env.net = &sim_board.net;
+    env.band_buf = sim_board.band;
+    env.band_buf_size = sizeof(sim_board.band);
+    if (test_gateway == 4) { /* queue list: no network */
+        rc = sim_queue(&o, &req, &env, 1);
+        sim_storage_free(&sim_board.storage_ctx);
+        return rc;
+    }
     if ((rc = sim_net_up(&o)) != 0)
         return rc;
-
-    env.scanner = &board.scanner;
-    env.storage = &board.storage;
-    env.clock = &board.clock;
-    env.rng = &board.rng;
-    env.net = &board.net;
-    env.band_buf = board.band;
-    env.band_buf_size = sizeof(board.band);
     if (test_gateway == 2) {
         const char *at = strchr(req.from_addr, '@');
         rc = sim_find(&o, find_domain ? find_domain : at ? at + 1 : "", &req, &env);
         sim_net_down();
-        sim_storage_free(&board.storage_ctx);
+        sim_storage_free(&sim_board.storage_ctx);
         return rc;
     }
-    if (fw_job_init(&board.job, &req, &env) != 0) {
-        sim_report(&o, &board.job);
+    if (test_gateway == 3) {
+        rc = sim_queue(&o, &req, &env, 0);
+        sim_net_down();
+        sim_storage_free(&sim_board.storage_ctx);
+        return rc;
+    }
+    if (fw_job_init(&sim_board.job, &req, &env) != 0) {
+        sim_report(&o, &sim_board.job);
         sim_net_down();
         return 1;
     }
+    rc = sim_run(&o, no_wait);
+    /* The simulator's own words on a bad input file, after the firmware's. */
+    if (icfg.count > 0 && sim_input_error(&sim_board.input_ctx)[0]) {
+        size_t len = strlen(sim_board.job.error);
+        snprintf(sim_board.job.error + len, sizeof(sim_board.job.error) - len, " Input: %s",
+                 sim_input_error(&sim_board.input_ctx));
+    }
+    sim_report(&o, &sim_board.job);
+    fw_job_free(&sim_board.job);
+    sim_net_down();
+    sim_storage_free(&sim_board.storage_ctx);
+    sim_input_free(&sim_board.input_ctx);
+    return rc;
+}
+
+/* Runs sim_board.job to its end (or until queued); the exit status. */
+static int sim_run(const struct sim_net_opts *o, int no_wait)
+{
+    int rc;
+
     signal(SIGINT, sim_on_signal);
     signal(SIGTERM, sim_on_signal);
-    rc = fw_loop_run_job(&board.net, &board.job, sim_progress, &o);
-    /* The simulator's own words on a bad input file, after the firmware's. */
-    if (icfg.count > 0 && sim_input_error(&board.input_ctx)[0]) {
-        size_t len = strlen(board.job.error);
-        snprintf(board.job.error + len, sizeof(board.job.error) - len, " Input: %s",
-                 sim_input_error(&board.input_ctx));
-    }
-    fw_loop_run_for(&board.net, 50); /* let the last segments and the FIN go out */
-    sim_report(&o, &board.job);
-    fw_job_free(&board.job);
-    sim_net_down();
-    sim_storage_free(&board.storage_ctx);
-    sim_input_free(&board.input_ctx);
+    rc = no_wait ? fw_loop_run_job_until_queued(&sim_board.net, &sim_board.job, sim_progress, (void *)o)
+                 : fw_loop_run_job(&sim_board.net, &sim_board.job, sim_progress, (void *)o);
+    fw_loop_run_for(&sim_board.net, 50); /* let the last segments and the FIN go out */
+    if (rc > 0)
+        return 4;
     if (rc != 0)
         return 1;
-    for (unsigned m = 0; m < board.job.mail_count; m++)
-        for (size_t i = 0; i < board.job.rcpt_count; i++)
-            if (!board.job.mails[m].rcpt_results[i].delivered)
+    for (unsigned m = 0; m < sim_board.job.mail_count; m++)
+        for (size_t i = 0; i < sim_board.job.rcpt_count; i++)
+            if (!sim_board.job.mails[m].rcpt_results[i].delivered)
                 return 3;
     return 0;
+}
+
+/* The queue's slots: spool prefixes "q1-" .. "q8-", a job's journal in each. */
+#define SIM_QUEUE_SLOTS 8
+static const char *const sim_slots[SIM_QUEUE_SLOTS] = {"q1-", "q2-", "q3-", "q4-",
+                                                        "q5-", "q6-", "q7-", "q8-"};
+
+static int sim_slot_used(const char *prefix)
+{
+    char name[HAL_STORAGE_NAME_MAX + 1];
+    int h;
+
+    fw_journal_name(name, sizeof(name), prefix);
+    h = hal_storage_open(&sim_board.storage, name, HAL_STORAGE_READ);
+    if (h < 0)
+        return 0;
+    hal_storage_close(&sim_board.storage, h);
+    return 1;
+}
+
+static int sim_free_slot(const char **prefix)
+{
+    for (unsigned i = 0; i < SIM_QUEUE_SLOTS; i++) {
+        if (!sim_slot_used(sim_slots[i])) {
+            *prefix = sim_slots[i];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* queue list / queue run: every slot with a journal. The worst exit status. */
+static int sim_queue(const struct sim_net_opts *o, const struct fw_job_request *settings,
+                     const struct fw_job_env *env, int list)
+{
+    struct fw_job_request req = *settings;
+    int worst = 0, found = 0;
+
+    for (unsigned i = 0; i < SIM_QUEUE_SLOTS; i++) {
+        int rc;
+
+        if (!sim_slot_used(sim_slots[i]))
+            continue;
+        found++;
+        req.spool_prefix = sim_slots[i];
+        if (fw_job_resume(&sim_board.job, &req, env) != 0 || fw_job_finished(&sim_board.job)) {
+            rc = sim_board.job.phase == FW_JOB_DONE ? 0 : 1;
+        } else if (list) {
+            printf("%s %s -> %zu recipient(s), %u page(s) in %u e-mail(s), %u session(s) so "
+                   "far; %s\n", sim_slots[i], sim_board.job.req.from_addr, sim_board.job.rcpt_count,
+                   scan_job_page_count(&sim_board.job.scan), sim_board.job.mail_count,
+                   sim_board.job.attempts, fw_job_phase_name(sim_board.job.phase));
+            rc = 4;
+        } else {
+            printf("resuming %s:\n", sim_slots[i]);
+            rc = sim_run(o, 0);
+        }
+        if (!list || fw_job_finished(&sim_board.job))
+            sim_report(o, &sim_board.job);
+        fw_job_free(&sim_board.job);
+        worst = rc == 1 || worst == 1 ? 1 : rc > worst ? rc : worst;
+    }
+    if (!found)
+        printf("no queued job\n");
+    return list ? 0 : worst;
 }
 
 /* Find gateways: the candidates DNS names, each probed, as a list to pick from. */
@@ -587,9 +626,9 @@ static int sim_find(const struct sim_net_opts *o, const char *domain,
     if (fw_find_init(&f, domain, req, env) != 0)
         return sim_fail(o, "validate", "--domain: give the mail domain, e.g. example.test");
     while (!fw_find_finished(&f)) {
-        fw_net_poll(&board.net);
+        fw_net_poll(&sim_board.net);
         if (!fw_find_step(&f))
-            hal_netif_wait(board.net.hal, 20);
+            hal_netif_wait(sim_board.net.hal, 20);
     }
     if (o->json) {
         sim_json_t j;
@@ -639,20 +678,6 @@ static int sim_find(const struct sim_net_opts *o, const char *domain,
     return ok > 0 ? 0 : 1;
 }
 
-static int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg)
-{
-    if (o->json) {
-        sim_json_t j;
-        sim_json_begin(&j, stdout);
-        sim_json_bool(&j, "ok", 0);
-        sim_json_str(&j, "stage", stage);
-        sim_json_str(&j, "error", msg);
-        sim_json_end(&j);
-    }
-    fprintf(stderr, "mfp-sim: %s\n", msg);
-    return 1;
-}
-
 /* Reads a whole file into buf and NUL-terminates it; *len counts the NUL
  * (Mbed TLS wants PEM that way). */
 static int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
@@ -691,6 +716,32 @@ static int sim_parse_bytes(const char *s, uint64_t *out)
     return 0;
 }
 
+/* "none", or waits like "6s,10s,2m" (s, m or h; a bare number is seconds). */
+static int sim_parse_schedule(const char *s, struct fw_job_request *req)
+{
+    if (!strcmp(s, "none")) {
+        req->no_retry = 1;
+        return 0;
+    }
+    req->no_retry = 0;
+    req->retry_steps = 0;
+    while (*s) {
+        char *end;
+        unsigned long v = strtoul(s, &end, 10);
+        unsigned long unit = *end == 'h' ? 3600 : *end == 'm' ? 60 : 1;
+
+        if (end == s || req->retry_steps == FW_JOB_RETRY_STEPS_MAX)
+            return -1;
+        if (*end == 'h' || *end == 'm' || *end == 's')
+            end++;
+        if ((*end != ',' && *end != '\0') || v == 0 || v * unit > 86400)
+            return -1;
+        req->retry_ms[req->retry_steps++] = (uint32_t)(v * unit * 1000);
+        s = *end ? end + 1 : end;
+    }
+    return req->retry_steps ? 0 : -1;
+}
+
 static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
     char *end;
@@ -711,74 +762,6 @@ static int sim_split_list(char *s, const char **list, size_t *count, size_t max)
         list[(*count)++] = tok;
     }
     return 0;
-}
-
-static int sim_parse_mac(const char *s, uint8_t mac[6])
-{
-    unsigned b[6];
-    char tail;
-    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-               &tail) != 6 || (b[0] & 1))
-        return -1;
-    for (int i = 0; i < 6; i++)
-        mac[i] = (uint8_t)b[i];
-    return 0;
-}
-
-static int sim_net_up(const struct sim_net_opts *o)
-{
-    struct fw_net_config nc = {.hostname = "mfp-sim"};
-    char err[256];
-    int rc;
-
-    if (!strcmp(o->net, "tap")) {
-        sim_tap_config_t tc = {.ifname = o->tap, .mac = o->mac_set ? o->mac : NULL};
-        if (o->forward_count)
-            return sim_fail(o, "setup", "--forward is for --net slirp; the lab needs none");
-        if (sim_netns_enter(o->lab, err, sizeof(err)) != 0 ||
-            sim_tap_open(&board.tap, &tc, &board.raw_netif, err, sizeof(err)) != 0)
-            return sim_fail(o, "network", err);
-    } else {
-        sim_slirp_config_t sc = {.mac = o->mac_set ? o->mac : NULL,
-                                 .forwards = o->forwards,
-                                 .forward_count = o->forward_count};
-        if (sim_slirp_open(&board.slirp, &sc, &board.raw_netif, err, sizeof(err)) != 0)
-            return sim_fail(o, "network", err);
-    }
-    board.netif = board.raw_netif;
-    if (o->pcap && sim_pcap_wrap(&board.pcap, o->pcap, &board.raw_netif, &board.netif) != 0) {
-        snprintf(err, sizeof(err), "cannot write the capture file %s", o->pcap);
-        sim_net_down();
-        return sim_fail(o, "setup", err);
-    }
-    if ((rc = fw_net_init(&board.net, &nc, &board.netif, &board.clock)) != 0) {
-        sim_net_down();
-        return sim_fail(o, "network", "lwIP refused the network interface");
-    }
-    for (size_t i = 0; i < o->resolve_count; i++) {
-        char name[256];
-        const char *eq = strchr(o->resolves[i], '=');
-        size_t len = eq ? (size_t)(eq - o->resolves[i]) : 0;
-        if (!eq || len == 0 || len >= sizeof(name)) {
-            sim_net_down();
-            return sim_fail(o, "validate", "--resolve: use NAME=ADDR");
-        }
-        memcpy(name, o->resolves[i], len);
-        name[len] = '\0';
-        if (fw_net_pin_name(name, eq + 1) != 0) {
-            sim_net_down();
-            return sim_fail(o, "validate", "--resolve: ADDR must be an IPv4 address");
-        }
-    }
-    return 0;
-}
-
-static void sim_net_down(void)
-{
-    fw_net_free(&board.net);
-    sim_pcap_close(&board.pcap);
-    sim_tap_close(&board.tap);
-    sim_slirp_close(&board.slirp);
 }
 
 /* Progress on stderr, a line per quarter of each page or of each e-mail:

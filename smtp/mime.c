@@ -303,7 +303,8 @@ int mime_make_message_id(char *out, size_t cap, const uint8_t *rnd, size_t rnd_l
         return ret;
     }
     domain = strrchr(from_addr, '@') + 1;
-    snprintf(digits, sizeof digits, "%lld", (long long)now);
+    /* %lu: newlib-nano's printf has no long long; now >= 0 (checked above). */
+    snprintf(digits, sizeof digits, "%lu", (unsigned long)now);
     len = 1 + 2 * rnd_len + 1 + strlen(digits) + 1 + strlen(domain) + 1;
     if (len > MIME_MSGID_MAX) {
         return MIME_ERR_MESSAGE_ID;
@@ -839,6 +840,11 @@ static int check_chars(mime_str_t v, int allow_breaks)
     return 0;
 }
 
+int mime_utf8_check(const char *p, size_t len)
+{
+    return check_utf8((mime_str_t){p, len});
+}
+
 /* Well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
 static int check_utf8(mime_str_t v)
 {
@@ -898,13 +904,16 @@ static int check_addr(mime_str_t v)
             at = i;
         }
     }
-    /* Local part: dot-atom of atext, 1..64 bytes; no second '@' (not atext). */
-    if (at == 0 || at > MIME_LOCAL_MAX || v.ptr[0] == '.' || v.ptr[at - 1] == '.') {
+    /* Local part: dot-atom of atext, 1..64 bytes, UTF-8 letters allowed
+     * (RFC 6532: written as they are; SMTP then needs SMTPUTF8); no second
+     * '@' (not atext). */
+    if (at == 0 || at > MIME_LOCAL_MAX || v.ptr[0] == '.' || v.ptr[at - 1] == '.' ||
+        mime_utf8_check(v.ptr, at) != 0) {
         return MIME_ERR_ADDRESS;
     }
     for (i = 0; i < at; i++) {
         uint8_t c = (uint8_t)v.ptr[i];
-        if (!(is_atext(c) || (c == '.' && v.ptr[i + 1] != '.'))) {
+        if (!(c >= 0x80 || is_atext(c) || (c == '.' && v.ptr[i + 1] != '.'))) {
             return MIME_ERR_ADDRESS;
         }
     }

@@ -16,6 +16,8 @@
  */
 #include "smtp_session.h"
 
+#include "mime.h"
+
 #include <inttypes.h>
 #include <mbedtls/platform_util.h>
 #include <stdarg.h>
@@ -55,6 +57,8 @@ static int smtp_put_cmd(smtp_session_t *s, const char *fmt, ...);
 static void smtp_pump(smtp_session_t *s);
 static void smtp_pump_txn(smtp_session_t *s);
 static void smtp_pump_body(smtp_session_t *s);
+static int smtp_msg_utf8(const smtp_message_t *m);
+static int smtp_ascii(const char *str);
 static int smtp_put_step(smtp_session_t *s, size_t step);
 static void smtp_handle_reply(smtp_session_t *s);
 static void smtp_handle_txn_reply(smtp_session_t *s);
@@ -339,10 +343,17 @@ int smtp_address_check(const char *addr)
     if (at == 0 || at > SMTP_LOCAL_MAX || addr[0] == '.' || addr[at - 1] == '.') {
         return SMTP_ERR_BAD_ADDRESS;
     }
-    /* Dot-atom local part (RFC 5321 4.1.2); a second '@' fails here too. */
+    /* Dot-atom local part (RFC 5321 4.1.2), UTF-8 letters allowed (RFC 6531:
+     * sent only with SMTPUTF8); a second '@' fails here too. */
+    if (mime_utf8_check(addr, at) != 0) {
+        return SMTP_ERR_BAD_ADDRESS;
+    }
     for (i = 0; i < at; i++) {
         unsigned char c = (unsigned char)addr[i];
 
+        if (c >= 0x80) {
+            continue;
+        }
         if (c == '.') {
             if (addr[i + 1] == '.') {
                 return SMTP_ERR_BAD_ADDRESS;
@@ -398,6 +409,8 @@ const char *smtp_strerror(int err)
     case SMTP_ERR_NO_AUTH_MECH: return "no sign-in method in common with the server";
     case SMTP_ERR_AUTH_REFUSED: return "sign-in refused by the gateway";
     case SMTP_ERR_NO_REWIND: return "recipient limit: the message cannot be sent again";
+    case SMTP_ERR_NO_SMTPUTF8:
+        return "an address has non-ASCII letters and the gateway does not offer SMTPUTF8";
     default:
         return (smtp_auth_strerror(err) != NULL) ? smtp_auth_strerror(err) : smtp_reply_strerror(err);
     }
@@ -599,6 +612,25 @@ static void smtp_pump_txn(smtp_session_t *s)
     }
 }
 
+/* 1 when the message has an address that is not ASCII: it needs SMTPUTF8. */
+static int smtp_msg_utf8(const smtp_message_t *m)
+{
+    int utf8 = !smtp_ascii(m->from);
+
+    for (size_t i = 0; i < m->rcpt_count && !utf8; i++) {
+        utf8 = !smtp_ascii(m->rcpts[i]);
+    }
+    return utf8;
+}
+
+static int smtp_ascii(const char *str)
+{
+    while (*str != '\0' && (unsigned char)*str < 0x80) {
+        str++;
+    }
+    return *str == '\0';
+}
+
 static int smtp_put_step(smtp_session_t *s, size_t step)
 {
     const smtp_message_t *m = smtp_cur_msg(s);
@@ -608,8 +640,13 @@ static int smtp_put_step(smtp_session_t *s, size_t step)
         return smtp_put_cmd(s, "RSET");
     }
     if (step == SMTP_STEP_MAIL) {
-        int ok = s->ext.size ? smtp_put_cmd(s, "MAIL FROM:<%s> SIZE=%" PRIu64, m->from, m->size)
-                             : smtp_put_cmd(s, "MAIL FROM:<%s>", m->from);
+        /* %lu, not PRIu64: newlib-nano's printf has no long long. A message
+         * is never near 4 GiB (the spool and every gateway's SIZE are far
+         * below), so an unsigned long holds it on a 32-bit board too. */
+        const char *utf8 = smtp_msg_utf8(m) ? " SMTPUTF8" : "";
+        int ok = s->ext.size ? smtp_put_cmd(s, "MAIL FROM:<%s> SIZE=%lu%s", m->from,
+                                            (unsigned long)m->size, utf8)
+                             : smtp_put_cmd(s, "MAIL FROM:<%s>%s", m->from, utf8);
 
         if (ok) {
             s->txn_no = ++s->stats.transactions;
@@ -812,14 +849,19 @@ static void smtp_handle_txn_reply(smtp_session_t *s)
         smtp_rcpt_result_t *rr = &m->rcpt_results[i];
 
         s->rcpt_rep = i + 1;
-        smtp_info_set(&rr->reply, r);
-        rr->accepted = ok;
-        if (ok) {
-            s->accepted++;
-            m->result->accepted++;
-        }
-        if (step + 1 == data) {
-            smtp_rcpts_decide(s);
+        if (s->txn_failed) {
+            /* MAIL was refused: the pipelined RCPT's reply (503 "need MAIL")
+             * says nothing of the recipient, whose fate is the MAIL reply's. */
+        } else {
+            smtp_info_set(&rr->reply, r);
+            rr->accepted = ok;
+            if (ok) {
+                s->accepted++;
+                m->result->accepted++;
+            }
+            if (step + 1 == data) {
+                smtp_rcpts_decide(s);
+            }
         }
     } else if (step == data) {
         if (r->code == 354) {
@@ -862,6 +904,9 @@ static void smtp_handle_dot_reply(smtp_session_t *s)
         if (rr->accepted && rr->txn == s->dot_txn) {
             rr->delivered = 1;
         }
+    }
+    if (s->cfg->accepted != NULL) {
+        s->cfg->accepted(s->cfg->accepted_arg, s->dot_msg);
     }
 }
 
@@ -1091,10 +1136,13 @@ static void smtp_txn_begin(smtp_session_t *s)
 
     while (s->msg < s->cfg->message_count) {
         m = smtp_cur_msg(s);
-        if (s->ext.size_max == 0 || m->size <= s->ext.size_max) {
+        if (smtp_msg_utf8(m) && !s->ext.smtputf8) {
+            smtp_msg_record(s, s->msg, SMTP_ERR_NO_SMTPUTF8, SMTP_STAGE_MAIL, NULL);
+        } else if (s->ext.size_max == 0 || m->size <= s->ext.size_max) {
             break;
+        } else {
+            smtp_msg_record(s, s->msg, SMTP_ERR_TOO_BIG, SMTP_STAGE_MAIL, NULL);
         }
-        smtp_msg_record(s, s->msg, SMTP_ERR_TOO_BIG, SMTP_STAGE_MAIL, NULL);
         s->msg++;
     }
     if (s->msg >= s->cfg->message_count) {
@@ -1439,7 +1487,7 @@ static int smtp_check_messages(smtp_session_t *s)
 
         if (m->rcpts == NULL || m->rcpt_count == 0 || m->read == NULL || m->result == NULL ||
             m->rcpt_results == NULL) {
-            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu]", i);
+            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%u]", (unsigned)i);
             return SMTP_ERR_BAD_ARGS;
         }
         memset(m->result, 0, sizeof(*m->result));
@@ -1486,12 +1534,14 @@ static int smtp_validate(smtp_session_t *s)
         const smtp_message_t *m = &cfg->messages[i];
 
         if (smtp_address_check(m->from) != 0) {
-            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu].from", i);
+            snprintf(s->fail.field, sizeof(s->fail.field), "messages[%u].from",
+                     (unsigned)i);
             return SMTP_ERR_BAD_ADDRESS;
         }
         for (j = 0; j < m->rcpt_count; j++) {
             if (smtp_address_check(m->rcpts[j]) != 0) {
-                snprintf(s->fail.field, sizeof(s->fail.field), "messages[%zu].rcpts[%zu]", i, j);
+                snprintf(s->fail.field, sizeof(s->fail.field), "messages[%u].rcpts[%u]",
+                         (unsigned)i, (unsigned)j);
                 return SMTP_ERR_BAD_ADDRESS;
             }
         }

@@ -10,7 +10,9 @@ libmbedtls-dev libjpeg62-turbo-dev libtiff-dev zlib1g-dev libcmocka-dev
 libslirp-dev libpng-dev valgrind fonts-dejavu-core libfreetype-dev
 postfix dnsmasq-base iproute2 openssl socat dovecot-core postgrey
 libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump
-bind9-dnsutils"
+bind9-dnsutils slapd ldap-utils"
+# The board: cross-built libraries, the image and its QEMU test (make test).
+PKGS="$PKGS cmake gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 [ "${1:-}" != "--bench" ] || PKGS="$PKGS img2pdf imagemagick curl msmtp"
 
 missing=""
@@ -30,6 +32,10 @@ fi
 if [ -n "$missing" ] || [ "$need_src" = 1 ]; then
     export DEBIAN_FRONTEND=noninteractive
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # No directory of Debian's own: without a config /etc/init.d/slapd cannot
+    # start, so nothing listens on 389 outside the lab (sim/lab/slapd-setup
+    # makes the lab's own cn=config under build/lab/ldap).
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
     apt-get update -q
     # shellcheck disable=SC2086
     [ -z "$missing" ] || apt-get install -y -q --no-install-recommends $missing

@@ -133,8 +133,14 @@ lab_end() {
 }
 
 # lab_hex IP PORT: the local address as written in /proc/net/{tcp,udp}.
+# Shell builtins only: status and up call it once per socket.
 lab_hex() {
-    echo "$1" | awk -F. -v port="$2" '{ printf "%02X%02X%02X%02X:%04X\n", $4, $3, $2, $1, port }'
+    _lab_ifs=$IFS
+    IFS=.
+    # shellcheck disable=SC2086
+    set -- $1 "$2"
+    IFS=$_lab_ifs
+    printf '%02X%02X%02X%02X:%04X\n' "$4" "$3" "$2" "$1" "$5"
 }
 
 # lab_sockets: "tcp|udp HEXADDR:HEXPORT STATE" for every socket in the lab
@@ -151,7 +157,15 @@ lab_sockets() {
 lab_listening() {
     _lab_want="$2 $(lab_hex "$3" "$4")"
     case $2 in tcp) _lab_want="$_lab_want 0A" ;; udp) _lab_want="$_lab_want 07" ;; esac
-    echo "$1" | grep -qx "$_lab_want"
+    # a whole line of SOCKETS, without a grep per socket
+    case "
+$1
+" in
+        *"
+$_lab_want
+"*) return 0 ;;
+    esac
+    return 1
 }
 
 # The sockets a working lab listens on: "name proto ip port", one per line.
@@ -172,6 +186,12 @@ auth tcp $LAB_GW $LAB_AUTH_PORT
 auth-tls tcp $LAB_GW $LAB_AUTH_TLS_PORT
 grey tcp $LAB_GW $LAB_GREY_PORT
 postgrey tcp 127.0.0.1 $LAB_GREY_POLICY_PORT
+rate tcp $LAB_GW $LAB_RATE_PORT
+ldap tcp $LAB_GW $LAB_LDAP_PORT
+ldaps tcp $LAB_GW $LAB_LDAPS_PORT
+ldap-anon tcp $LAB_GW $LAB_LDAP_ANON_PORT
+ldap-wrong-name tcp $LAB_GW $LAB_LDAP_WRONG_PORT
+ldaps-wrong-name tcp $LAB_GW $LAB_LDAPS_WRONG_PORT
 EOF
 }
 

@@ -291,6 +291,10 @@ void mime_writer_free(mime_writer_t *w);
  * MIME_ERR_BUF_TOO_SMALL when cap < 32. */
 int mime_format_date(char *out, size_t cap, int64_t t);
 
+/* 0 when p[0..len) is well-formed UTF-8 (no overlong forms, no surrogates,
+ * nothing past U+10FFFF), else MIME_ERR_UTF8. */
+int mime_utf8_check(const char *p, size_t len);
+
 /* Builds a Message-ID "<hex.time@domain>" into out (NUL terminated): hex is
  * rnd_len random bytes (8..32) as lower-case hex, time is now in decimal
  * unix seconds, domain is from_addr's domain (a NUL-terminated address that

@@ -147,6 +147,7 @@
 #define SMTP_ERR_NO_AUTH_MECH   -0x020E /* no usable mechanism offered; s.fail.field lists the offer */
 #define SMTP_ERR_AUTH_REFUSED   -0x020F /* sign-in refused: 535 or a 5.7.x reply to AUTH */
 #define SMTP_ERR_NO_REWIND      -0x0210 /* a further transaction was needed, the message has no rewind() */
+#define SMTP_ERR_NO_SMTPUTF8    -0x0211 /* an address is not ASCII and the server lacks SMTPUTF8 */
 /* Failures inside the SASL exchange (bad server signature, malformed
  * challenge) carry the SMTP_AUTH_ERR_* code of smtp_auth.h. */
 
@@ -265,6 +266,12 @@ typedef struct smtp_config {
      * the session fails with SMTP_ERR_PREPARE (stage EHLO/HELO) and QUITs. */
     int (*prepare)(void *arg, const struct smtp_ext *ext);
     void *prepare_arg;
+    /* Optional: called as soon as the gateway answered 2xx to a message's
+     * final dot (its recipient results are final), before any other reply
+     * is handled, so that the caller records it durably and never sends it
+     * again; index is into messages. */
+    void (*accepted)(void *arg, size_t index);
+    void *accepted_arg;
 
     /* TLS: SMTP_TLS_NONE (0) keeps the behaviour without TLS. */
     smtp_tls_mode_t tls;

@@ -14,6 +14,9 @@ SMTP to bring the client to the stage where MODE strikes:
   long-line    answer EHLO with a single reply line of 100 KB
   many-lines   answer EHLO with 10,000 continuation lines, then a last line
   silent       accept the connection and never say anything
+  421-dot2     accept the first message, answer the second one's final dot
+               with 421 (the first must never be sent again)
+  accept       a plain server that accepts every message
 
 Each event the test asserts on goes to LOGFILE, one word a line: "connect",
 "dot MESSAGE-ID" (a whole message was received). Python standard library only.
@@ -23,7 +26,8 @@ import os
 import sys
 
 MODES = ("421-greeting", "421-ehlo", "421-mail", "421-rcpt", "421-data",
-         "421-dot", "drop-dot", "long-line", "many-lines", "silent")
+         "421-dot", "drop-dot", "long-line", "many-lines", "silent", "421-dot2",
+         "accept")
 BYE = b"421 4.3.2 faultpeer: service shutting down\r\n"
 
 
@@ -31,6 +35,7 @@ class Peer:
     def __init__(self, mode, log_path):
         self.mode = mode
         self.log_path = log_path
+        self.dots = 0
 
     def log(self, word):
         if self.log_path:
@@ -95,7 +100,8 @@ class Peer:
                     if msgid == "-" and data.lower().startswith(b"message-id:"):
                         msgid = data[11:].strip().decode("ascii", "replace")
                 self.log("dot " + msgid)
-                if mode == "421-dot":
+                self.dots += 1
+                if mode == "421-dot" or (mode == "421-dot2" and self.dots == 2):
                     return await self.bye(writer)
                 if mode == "drop-dot":
                     return  # close without a reply: the message MAY be delivered

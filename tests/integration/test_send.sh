@@ -26,6 +26,9 @@ done
     --header "From=Scanner 3rd floor <scanner@example.test>" --absent Bcc >"$T_TMP/att.txt"
 check "the delivered message parses, headers right, no Bcc header" [ $? -eq 0 ]
 check "the attachment is scan.jpg, image/jpeg" grep -q '^scan.jpg image/jpeg ' "$T_TMP/att.txt"
+f=$(grep -l "^Subject: $SUBJ" "$LAB_MAIL_DIR"/alice/new/* | head -1)
+check "EHLO names the device: host name + DHCP domain ($(grep -m1 '^Received: from' "$f"))" \
+    grep -q '^Received: from mfp-sim\.example\.test ' "$f"
 SPOOL=$(sed -n 's/.*"spool":"\([^"]*\)".*/\1/p' "$T_TMP/send1.json")
 check "the attachment is byte-identical to the spooled JPEG ($SPOOL)" \
     cmp -s "$T_TMP/att/scan.jpg" "$STATE/$SPOOL"
@@ -78,17 +81,49 @@ check "3 e-mails x 5 recipients exit 0" [ $? -eq 0 ]
 check "in 5 client flights after the greeting" grep -q '"flights":5,' "$T_TMP/3x5.json"
 
 # 3d. Greylisting (postgrey, 450 4.2.0): the deferred recipients are tried
-# again after --retry-delay in a new session, and delivered once.
+# again after the --retry wait in a new session, and delivered once.
 GREYFROM="grey-$(tr -dc a-z </dev/urandom | head -c 10)@example.test"
 SUBJ="integration greylist $RUN"
 "$SIM" send --state "$STATE" --from "$GREYFROM" --to erin@example.test,frank@example.test \
-    --type jpeg --subject "$SUBJ" --gateway "$LAB_GW:$LAB_GREY_PORT" --retry-delay 3 \
+    --type jpeg --subject "$SUBJ" --gateway "$LAB_GW:$LAB_GREY_PORT" --retry 3s \
     >"$T_TMP/grey.out" 2>"$T_TMP/grey.err"
 check "a greylisted job exits 0 ($(grep FAILED "$T_TMP/grey.out"))" [ $? -eq 0 ]
 check "the panel says the gateway deferred the recipients" grep -q 'the gateway deferred 2 recipient' "$T_TMP/grey.err"
 sleep 1
 n=$(grep -l "^Subject: $SUBJ" "$LAB_MAIL_DIR"/erin/new/* "$LAB_MAIL_DIR"/frank/new/* 2>/dev/null | wc -l)
 check "both recipients have it exactly once after the retry ($n)" [ "$n" -eq 2 ]
+
+# 3d'. A client message rate limit (anvil: LAB_RATE_LIMIT messages per
+# LAB_RATE_UNIT s, then 450 4.7.1 at MAIL FROM): the e-mails over the limit
+# wait for the retry and go in a later session; each arrives once.
+SUBJ="integration rate $RUN"
+"$SIM" send --state "$STATE" --to carol@example.test --type jpeg --pages 3 --max-attachment 800K \
+    --subject "$SUBJ" --gateway "$LAB_GW:$LAB_RATE_PORT" --retry "$((LAB_RATE_UNIT + 1))s" \
+    >"$T_TMP/rate.out" 2>"$T_TMP/rate.err"
+check "a rate-limited 3-part job exits 0 ($(grep FAILED "$T_TMP/rate.out"))" [ $? -eq 0 ]
+check "the gateway's rate limit reply was seen and waited out" \
+    grep -q 'the gateway deferred 1 recipient' "$T_TMP/rate.err"
+sleep 1
+for part in 1 2 3; do
+    n=$(grep -l "^Subject: $SUBJ ($part/3)" "$LAB_MAIL_DIR"/carol/new/* 2>/dev/null | wc -l)
+    check "part $part/3 arrived exactly once ($n)" [ "$n" -eq 1 ]
+done
+
+# 3d''. International addresses (RFC 6531): a UTF-8 local part goes with
+# SMTPUTF8 where the gateway offers it; where it does not, a clear refusal
+# before MAIL and nothing sent.
+SUBJ="integration smtputf8 $RUN"
+"$SIM" send --state "$STATE" --to "анна@example.test" --type jpeg --dpi 75 --subject "$SUBJ" \
+    >"$T_TMP/utf8.out" 2>"$T_TMP/utf8.err"
+check "a Cyrillic local part is delivered through a gateway with SMTPUTF8" \
+    grep -q '^sent: ' "$T_TMP/utf8.out"
+sleep 1
+check "it reached the catch-all mailbox, To: анна@example.test" \
+    sh -c "grep -l '^Subject: $SUBJ\$' '$LAB_MAIL_DIR/$LAB_CATCHALL'/new/* | xargs grep -q '^To: анна@example.test'"
+"$SIM" send --state "$STATE" --to "анна@example.test" --type jpeg --dpi 75 --subject "$SUBJ 2" \
+    --gateway "$LAB_GW:$LAB_SMALL_PORT" >"$T_TMP/utf8no.out" 2>"$T_TMP/utf8no.err"
+check "without SMTPUTF8 the job fails and says why: $(grep -m1 FAILED "$T_TMP/utf8no.out" | cut -c1-100)" \
+    grep -q '^FAILED at smtputf8: .*non-ASCII letters' "$T_TMP/utf8no.out"
 
 # 3e. Backup gateways: an unknown name and a closed port are skipped, the
 # third gateway in the list takes the job.

@@ -13,6 +13,7 @@
 #include "fake_storage.h"
 #include "fake_sys.h"
 #include "fw_job.h"
+#include "fw_journal.h"
 
 struct fixture {
     struct fake_clock clock_ctx;
@@ -52,6 +53,7 @@ static int setup(void **state)
                                            .color = HAL_SCAN_COLOR, .pages = 2};
     f->req.gateway = "mail.example.test";
     f->req.port = 25;
+    f->req.spool_prefix = "q1-";
     f->env = (struct fw_job_env){&f->scanner, &f->storage, &f->clock, &f->rng, &f->net,
                                  f->band, sizeof(f->band)};
     *state = f;
@@ -211,14 +213,174 @@ static void test_no_dhcp_lease_fails_after_the_timeout(void **state)
     assert_string_equal(f->job.stage, "network");
 }
 
-static void test_free_removes_the_spooled_pages(void **state)
+static void test_free_keeps_a_queued_job_and_a_cancelled_one_is_removed(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
     run_until_waiting(f);
-    assert_true(fake_storage_count(&f->storage_ctx) > 0);
+    assert_true(fw_job_queued(&f->job));
+    unsigned blobs = fake_storage_count(&f->storage_ctx);
+    assert_non_null(fake_storage_blob(&f->storage_ctx, "q1-job", NULL));
+    fw_job_free(&f->job); /* a power cut, or the panel going on (--no-wait) */
+    assert_int_equal(fake_storage_count(&f->storage_ctx), blobs);
+    assert_int_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
+    fw_job_cancel(&f->job);
     fw_job_free(&f->job);
     assert_int_equal(fake_storage_count(&f->storage_ctx), 0);
+}
+
+/* Two e-mails of one JPEG page each, queued and left (freed). */
+static void queue_two_mails(struct fixture *f)
+{
+    assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
+    run_until_waiting(f);
+    f->req.max_attachment = f->job.files[0].size > f->job.files[1].size
+                                ? f->job.files[0].size : f->job.files[1].size;
+    fw_job_cancel(&f->job);
+    fw_job_free(&f->job);
+    assert_int_equal(fw_job_init(&f->job, &f->req, &f->env), 0);
+    run_until_waiting(f);
+    assert_int_equal(f->job.mail_count, 2);
+    assert_true(fw_job_queued(&f->job));
+}
+
+static void test_resumed_job_keeps_its_pages_files_and_message_ids(void **state)
+{
+    struct fixture *f = *state;
+    char ids[2][MIME_MSGID_MAX + 1];
+    uint64_t sizes[2];
+
+    f->req.cc[0] = "bob@example.test";
+    f->req.cc_count = 1;
+    f->req.message = "Les pièces jointes";
+    queue_two_mails(f);
+    for (unsigned m = 0; m < 2; m++) {
+        strcpy(ids[m], f->job.mails[m].message_id);
+        sizes[m] = f->job.mails[m].size;
+    }
+    fw_job_free(&f->job);
+    /* Today's settings: another gateway; the user's fields come from the journal. */
+    struct fw_job_request settings = {.gateway = "smtp.example.test", .port = 587};
+    settings.spool_prefix = f->req.spool_prefix;
+    assert_int_equal(fw_job_resume(&f->job, &settings, &f->env), 0);
+    assert_int_equal(f->job.phase, FW_JOB_WAIT_NETWORK);
+    assert_string_equal(f->job.req.from_addr, "mfp@example.test");
+    assert_string_equal(f->job.req.cc[0], "bob@example.test");
+    assert_string_equal(f->job.req.message, "Les pièces jointes");
+    assert_string_equal(f->job.req.gateway, "smtp.example.test");
+    assert_int_equal(f->job.mail_count, 2);
+    for (unsigned m = 0; m < 2; m++) {
+        assert_string_equal(f->job.mails[m].message_id, ids[m]);
+        assert_int_equal(f->job.mails[m].size, sizes[m]);
+    }
+    assert_int_equal(f->job.smtp_cfg.message_count, 2);
+    assert_int_equal(f->job.msgs[0].rcpt_count, 2);
+}
+
+/* What the accepted() hook records: recipient r of e-mail m delivered. */
+static void deliver(struct fixture *f, unsigned m, unsigned r)
+{
+    f->job.mails[m].rcpt_results[r].delivered = 1;
+    f->job.mails[m].rcpt_results[r].accepted = 1;
+    f->job.mails[m].rcpt_results[r].reply.code = 250;
+    f->job.mails[m].pending[r] = 0;
+}
+
+static void test_resume_sends_only_what_the_gateway_did_not_accept(void **state)
+{
+    struct fixture *f = *state;
+
+    queue_two_mails(f);
+    deliver(f, 0, 0);
+    f->job.mails[1].rcpt_results[0].reply.code = 450;
+    strcpy(f->job.mails[1].rcpt_results[0].reply.text, "Greylisted, see postgrey");
+    f->job.retry_at_wall = f->clock_ctx.wall + 30;
+    assert_int_equal(fw_journal_save(&f->job), 0);
+    fw_job_free(&f->job);
+    assert_int_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
+    assert_int_equal(f->job.phase, FW_JOB_RETRY_WAIT);
+    assert_int_equal(f->job.retry_at_ms - f->clock_ctx.now_ms, 30000);
+    assert_int_equal(f->job.smtp_cfg.message_count, 1);
+    assert_ptr_equal(f->job.msgs[0].read_arg, &f->job.mails[1]);
+    assert_true(f->job.mails[0].rcpt_results[0].delivered);
+    assert_string_equal(f->job.mails[1].rcpt_results[0].reply.text, "Greylisted, see postgrey");
+}
+
+static void test_resume_of_a_fully_delivered_job_is_done_without_sending(void **state)
+{
+    struct fixture *f = *state;
+
+    queue_two_mails(f);
+    deliver(f, 0, 0);
+    deliver(f, 1, 0);
+    assert_int_equal(fw_journal_save(&f->job), 0);
+    fw_job_free(&f->job);
+    assert_int_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
+    assert_int_equal(f->job.phase, FW_JOB_DONE);
+    fw_job_free(&f->job);
+    assert_int_equal(fake_storage_count(&f->storage_ctx), 0);
+}
+
+static void test_damaged_journal_is_refused_with_the_reason_and_removed(void **state)
+{
+    struct fixture *f = *state;
+    size_t len;
+
+    queue_two_mails(f);
+    fw_job_free(&f->job);
+    uint8_t *j = fake_storage_blob(&f->storage_ctx, "q1-job", &len);
+    j[len / 2] ^= 0x20;
+    assert_int_not_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
+    assert_int_equal(f->job.phase, FW_JOB_FAILED);
+    assert_string_equal(f->job.stage, "queue");
+    assert_non_null(strstr(f->job.error, "checksum"));
+    fw_job_free(&f->job);
+    assert_null(fake_storage_blob(&f->storage_ctx, "q1-job", NULL));
+}
+
+static void test_lost_page_of_a_queued_job_is_named(void **state)
+{
+    struct fixture *f = *state;
+
+    queue_two_mails(f);
+    char page[HAL_STORAGE_NAME_MAX + 1];
+    strcpy(page, f->job.scan.pages[1].name);
+    fw_job_free(&f->job);
+    fake_storage_blob(&f->storage_ctx, page, NULL)[0] ^= 1;
+    assert_int_not_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
+    assert_non_null(strstr(f->job.error, "Page 2"));
+}
+
+/* A power cut at every byte of a journal update (and at its commit) leaves
+ * the old journal or the new one, never none. */
+static void test_power_cut_during_a_journal_update_keeps_the_old_or_the_new(void **state)
+{
+    struct fixture *f = *state;
+    size_t len;
+
+    queue_two_mails(f);
+    assert_non_null(fake_storage_blob(&f->storage_ctx, "q1-job", &len));
+    deliver(f, 0, 0);
+    for (long cut = 0; cut <= (long)len; cut++) { /* len: all written, the commit fails */
+        fake_storage_fail_after(&f->storage_ctx, cut);
+        if (cut == (long)len) {
+            fake_storage_fail_after(&f->storage_ctx, -1);
+            fake_storage_fail_commit(&f->storage_ctx, 1);
+        }
+        assert_int_not_equal(fw_journal_save(&f->job), 0);
+        fake_storage_fail_after(&f->storage_ctx, -1);
+        fake_storage_fail_commit(&f->storage_ctx, 0);
+        fw_job_t *again = calloc(1, sizeof(*again));
+        assert_int_equal(fw_job_resume(again, &f->req, &f->env), 0);
+        assert_false(again->mails[0].rcpt_results[0].delivered); /* the old one */
+        fw_job_free(again);
+        free(again);
+        assert_int_equal(fake_storage_open_handles(&f->storage_ctx), 0);
+    }
+    assert_int_equal(fw_journal_save(&f->job), 0);
+    fw_job_free(&f->job);
+    assert_int_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
+    assert_true(f->job.mails[0].rcpt_results[0].delivered); /* the new one */
 }
 
 int main(void)
@@ -241,7 +403,19 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paper_jam_fails_with_the_page_number, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_dhcp_lease_fails_after_the_timeout, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_free_removes_the_spooled_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_keeps_a_queued_job_and_a_cancelled_one_is_removed,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resumed_job_keeps_its_pages_files_and_message_ids,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_sends_only_what_the_gateway_did_not_accept,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_resume_of_a_fully_delivered_job_is_done_without_sending, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_damaged_journal_is_refused_with_the_reason_and_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_page_of_a_queued_job_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_power_cut_during_a_journal_update_keeps_the_old_or_the_new, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

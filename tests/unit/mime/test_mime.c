@@ -661,12 +661,14 @@ static void test_addresses_without_a_sane_addr_spec_shape_are_refused(void **sta
         "alice@example..test", ".alice@example.test", "alice.@example.test",
         "al..ice@example.test", "alice@-example.test", "alice@example-.test",
         "alice@exa_mple.test", "alice@bob@example.test", "al\"ice@example.test",
-        "\xc3\xa4lice@example.test", "alice@example.test.", "alice@[198.51.100.1]",
+        "\xc3lice@example.test", "\xc3\xa4lice@ex\xc3\xa4mple.test", "alice@example.test.",
+        "alice@[198.51.100.1]",
         "alice(x)@example.test", local65, long_label, too_long,
     };
     static const char *const good[] = {
         "a@b", "first.last+tag@sub.example.test", "o'brien@example.test",
         "x!#$%&'*+-/=?^_`{|}~@example-1.test", ok64, ok254,
+        "\xc3\xa4lice@example.test", /* RFC 6532: UTF-8 local part, sent with SMTPUTF8 */
     };
     fixture_t f;
     const char *field;

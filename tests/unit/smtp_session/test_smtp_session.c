@@ -472,6 +472,47 @@ static void test_session_refuses_a_message_over_the_size_limit_before_mail(void 
     assert_int_equal(o.ext.size_max, 10);
 }
 
+/* RFC 6531: a UTF-8 local part goes with SMTPUTF8 when the server offers
+ * it, and is never sent when it does not. */
+static const msg_spec_t utf8_msg = {
+    .from = "alice@example.test",
+    .rcpts = {"bob@example.test", "\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb0@example.test"},
+    .nrcpt = 2,
+    .body = BODY,
+};
+
+static void test_session_sends_smtputf8_for_a_utf8_address_when_offered(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {
+        FEED(GREETING), FEED("250-mx\r\n250 SMTPUTF8\r\n"), FEED("250 2.1.0 Ok\r\n"),
+        FEED("250 2.1.5 Ok\r\n"), FEED("250 2.1.5 Ok\r\n"), FEED("354 End data\r\n"),
+        FEED(OK_QUEUED), FEED(BYE), END,
+    };
+
+    (void)state;
+    run_both(&utf8_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO "MAIL FROM:<alice@example.test> SMTPUTF8\r\n" C_RCPT1
+                      "RCPT TO:<\xd0\xb0\xd0\xbd\xd0\xbd\xd0\xb0@example.test>\r\n"
+                      "DATA\r\n" BODY ".\r\nQUIT\r\n");
+    assert_int_equal(o.status, SMTP_SESSION_SUCCESS);
+    assert_int_equal(o.res[0].status, SMTP_MSG_SENT);
+}
+
+static void test_session_refuses_a_utf8_address_without_smtputf8_before_mail(void **state)
+{
+    static outcome_t o;
+    static const ev_t evs[] = {FEED(GREETING), FEED(EHLO_PLAIN), FEED(BYE), END};
+
+    (void)state;
+    run_both(&utf8_msg, 1, evs, &o);
+    assert_client(&o, C_EHLO "QUIT\r\n");
+    assert_int_equal(o.status, SMTP_SESSION_FAILED);
+    assert_int_equal(o.res[0].fail.error, SMTP_ERR_NO_SMTPUTF8);
+    assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_MAIL);
+    assert_non_null(strstr(smtp_strerror(SMTP_ERR_NO_SMTPUTF8), "SMTPUTF8"));
+}
+
 static void test_session_fails_on_greeting_421_without_quit(void **state)
 {
     static outcome_t o;
@@ -599,7 +640,9 @@ static void test_session_pipelined_mail_5xx_sends_no_content(void **state)
     assert_client(&o, expect);
     assert_int_equal(o.res[0].fail.stage, SMTP_STAGE_MAIL);
     assert_int_equal(o.res[0].fail.reply.code, 550);
-    assert_int_equal(o.rr[0][0].reply.code, 503);
+    /* The 503s answer a transaction that never started: no recipient's result. */
+    assert_int_equal(o.rr[0][0].reply.code, 0);
+    assert_int_equal(o.rr[0][0].accepted, 0);
     assert_int_equal(o.status, SMTP_SESSION_FAILED);
 }
 
@@ -2003,6 +2046,8 @@ int main(void)
         cmocka_unit_test(test_session_turns_bare_cr_and_lf_into_crlf_in_the_body),
         cmocka_unit_test(test_session_sends_an_empty_body_as_a_lone_dot),
         cmocka_unit_test(test_session_refuses_a_message_over_the_size_limit_before_mail),
+        cmocka_unit_test(test_session_sends_smtputf8_for_a_utf8_address_when_offered),
+        cmocka_unit_test(test_session_refuses_a_utf8_address_without_smtputf8_before_mail),
         cmocka_unit_test(test_session_fails_on_greeting_421_without_quit),
         cmocka_unit_test(test_session_fails_on_greeting_554_and_says_quit),
         cmocka_unit_test(test_session_falls_back_to_helo_after_ehlo_5xx),
