@@ -355,8 +355,10 @@ static int fw_job_validate(fw_job_t *job)
                            SCAN_BILEVEL_DARKNESS_MIN, SCAN_BILEVEL_DARKNESS_MAX);
     }
     for (size_t i = 0; i < req->backup_count; i++) {
-        if (req->backup_count >= FW_JOB_GATEWAYS_MAX || !req->backup[i] || !req->backup[i][0] ||
-            strlen(req->backup[i]) > SMTP_TRANSPORT_HOST_MAX || req->backup_port[i] == 0) {
+        const struct fw_job_gateway *b = &req->backup[i];
+        if (req->backup_count >= FW_JOB_GATEWAYS_MAX || !b->host || !b->host[0] ||
+            strlen(b->host) > SMTP_TRANSPORT_HOST_MAX || b->port == 0 ||
+            (b->own_security && (unsigned)b->tls > SMTP_TLS_IMPLICIT)) {
             job->field = "Gateway";
             return fw_job_fail(job, "validate", "Backup gateway %u is not valid.",
                                (unsigned)(i + 1));
@@ -759,9 +761,17 @@ static int fw_job_start_session(fw_job_t *job)
     int rc;
 
     job->attempts++;
-    job->gw_host = job->gateway_index ? job->req.backup[job->gateway_index - 1] : job->req.gateway;
-    job->gw_port = job->gateway_index ? job->req.backup_port[job->gateway_index - 1]
-                                      : job->req.port;
+    job->gw = (struct fw_job_gateway){job->req.gateway, job->req.port, 1, job->req.tls,
+                                      job->req.auth_user, job->req.auth_pass};
+    if (job->gateway_index) {
+        const struct fw_job_gateway *b = &job->req.backup[job->gateway_index - 1];
+        job->gw.host = b->host;
+        job->gw.port = b->port;
+        if (b->own_security)
+            job->gw = *b;
+    }
+    job->gw_host = job->gw.host;
+    job->gw_port = job->gw.port;
     smtp_session_free(&job->session);
     if (job->tls_cfg_ready)
         smtp_tls_config_free(&job->tls_cfg);
@@ -783,10 +793,10 @@ static int fw_job_start_session(fw_job_t *job)
     job->smtp_cfg.prepare_arg = job;
     job->smtp_cfg.accepted = fw_job_accepted;
     job->smtp_cfg.accepted_arg = job;
-    job->smtp_cfg.tls = job->req.tls;
+    job->smtp_cfg.tls = job->gw.tls;
     job->smtp_cfg.rcpt_max = job->req.rcpt_max;
-    job->smtp_cfg.auth_user = job->req.auth_user;
-    job->smtp_cfg.auth_pass = job->req.auth_pass;
+    job->smtp_cfg.auth_user = job->gw.auth_user;
+    job->smtp_cfg.auth_pass = job->gw.auth_pass;
     job->smtp_cfg.auth_mech = job->req.auth_mech;
     job->smtp_cfg.allow_cleartext_auth = job->req.allow_cleartext_auth;
     job->smtp_cfg.auth_rng = job->env.rng->api->fill;
@@ -795,14 +805,14 @@ static int fw_job_start_session(fw_job_t *job)
     if (rc != 0)
         return fw_job_fail(job, "validate", "Cannot start SMTP: %s (%s).", smtp_strerror(rc),
                            job->session.fail.field);
-    if (job->req.tls == SMTP_TLS_NONE) {
+    if (job->gw.tls == SMTP_TLS_NONE) {
         rc = smtp_transport_open(&job->transport, &job->session, job->env.clock, job->gw_host,
                                  job->gw_port);
     } else {
         smtp_tls_options_t opts = {.ca = job->req.ca, .ca_len = job->req.ca_len,
                                    .insecure_skip_verify = job->req.insecure_skip_verify,
                                    .rng = job->env.rng};
-        smtp_transport_tls_t tls = {job->req.tls, &job->tls_cfg, NULL};
+        smtp_transport_tls_t tls = {job->gw.tls, &job->tls_cfg, NULL};
 
         rc = smtp_tls_config_init(&job->tls_cfg, &opts);
         if (rc != 0)

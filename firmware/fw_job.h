@@ -73,6 +73,17 @@
 #define FW_JOB_ERR_FIELD    (-0x0502) /* a field is invalid: see fw_job.field */
 #define FW_JOB_AGAIN 1                  /* internal: a bounded step of work remains */
 
+/* A backup gateway (E-mail Setup lists each with its own settings). */
+struct fw_job_gateway {
+    const char *host;                      /* IPv4 address or FQDN */
+    uint16_t port;
+    /* 0: the primary gateway's TLS mode and sign-in; 1: the ones below. */
+    int own_security;
+    smtp_tls_mode_t tls;
+    const char *auth_user;                 /* NULL: no sign-in */
+    const char *auth_pass;
+};
+
 /* File types the user picks under More Options. */
 enum fw_file_type { FW_FILE_JPEG = 0, FW_FILE_PDF, FW_FILE_TIFF, FW_FILE_MTIFF };
 /* Colour modes: black and white is made from grey in scan/ (bilevel, G4). */
@@ -106,8 +117,7 @@ struct fw_job_request {
     uint16_t port;
     /* Backups, tried in order when the one before cannot be reached (DNS,
      * connection) or answers 421 at the greeting. Same TLS and sign-in. */
-    const char *backup[FW_JOB_GATEWAYS_MAX - 1];
-    uint16_t backup_port[FW_JOB_GATEWAYS_MAX - 1];
+    struct fw_job_gateway backup[FW_JOB_GATEWAYS_MAX - 1];
     size_t backup_count;
     const char *ehlo_domain;               /* NULL: the device's address literal */
     const char *spool_prefix;              /* spool blob name prefix, e.g. "j1-" */
@@ -248,6 +258,7 @@ typedef struct fw_job {
     unsigned gateway_index;                /* 0: req.gateway, then the backups */
     const char *gw_host;                   /* the gateway of the current session */
     uint16_t gw_port;
+    struct fw_job_gateway gw;              /* its address, TLS mode and sign-in */
     uint32_t retry_at_ms;
     unsigned retry_step;                   /* waits of the schedule used so far */
     int64_t retry_at_wall;                 /* the same moment on the wall clock (journal) */

@@ -25,6 +25,7 @@
 #include "sim_sys.h"
 #include "sim_json.h"
 #include "sim_board.h"
+#include "sim_ldap.h"
 
 
 static volatile sig_atomic_t sim_stop_requested;
@@ -50,6 +51,7 @@ static const char sim_usage[] =
     "            gateway, TLS and sign-in options)\n"
     "  queue list    the jobs queued in the state directory (waiting to retry, or cut off\n"
     "            by a power cut or --no-wait)\n"
+    "  ldap search PREFIX | test | signin USER | type TEXT   the directory (see ldap --help)\n"
     "  queue run     resumes every queued job with send's gateway, TLS, sign-in and retry\n"
     "            options, at the time its retry schedule says (--now: at once); e-mails the\n"
     "            gateway already accepted are not sent again\n"
@@ -102,10 +104,13 @@ static const char sim_send_usage[] =
     "  --quality N            JPEG quality 1..100, or low|medium|high (default 85)\n"
     "  --max-attachment N     maximum attachment bytes per e-mail (K and M suffixes; default\n"
     "                         from the settings, 0: none); larger scans are split into e-mails\n"
-    "  --gateway HOST[:PORT]  SMTP gateway, IPv4 address or name (default: the settings',\n"
-    "                         mail.example.test:25); repeat it for backups, tried in order\n"
-    "                         when one cannot be reached or answers 421\n"
-    "  --ehlo NAME            EHLO name (default: the device's address literal)\n"
+    "  --gateway HOST[:PORT][/TLS]  SMTP gateway, IPv4 address or name (default: the\n"
+    "                         settings', mail.example.test:25); repeat it for backups, tried\n"
+    "                         in order when one cannot be reached or answers 421; a backup's\n"
+    "                         /none, /starttls or /implicit gives it its own TLS mode (and\n"
+    "                         the --user sign-in only over TLS)\n"
+    "  --ehlo NAME            EHLO name (default: host name + DHCP domain, else the\n"
+    "                         device's address literal)\n"
     "  --tls none|starttls|implicit  TLS to the gateway (starttls: required, never falls back\n"
     "                         to cleartext; implicit: port 465); the port defaults to 587/465\n"
     "  --ca FILE              CA certificates (PEM) the gateway's certificate must chain to\n"
@@ -175,6 +180,7 @@ static const struct option sim_send_options[] = {
 static int sim_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
 static int sim_parse_bytes(const char *s, uint64_t *out);
 static int sim_parse_schedule(const char *s, struct fw_job_request *req);
+static int sim_parse_tls(const char *s, smtp_tls_mode_t *out);
 static int sim_free_slot(const char **prefix);
 static int sim_queue(const struct sim_net_opts *o, const struct fw_job_request *settings,
                      const struct fw_job_env *env, int list);
@@ -204,6 +210,8 @@ int main(int argc, char **argv)
         return sim_cmd_send(argc - 2, argv + 2, 2);
     if (!strcmp(argv[1], "queue") && argc > 2 && !strcmp(argv[2], "run"))
         return sim_cmd_send(argc - 2, argv + 2, 3);
+    if (!strcmp(argv[1], "ldap"))
+        return sim_ldap_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "queue") && argc > 2 && !strcmp(argv[2], "list"))
         return sim_cmd_send(argc - 2, argv + 2, 4);
     fprintf(stderr, "mfp-sim: unknown command '%s'\n\n%s", argv[1], sim_usage);
@@ -231,7 +239,8 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     struct fw_job_env env;
     unsigned port = 0, v;
     int opt, rc;
-    char *colon;
+    char *colon, *slash;
+    smtp_tls_mode_t own_tls = SMTP_TLS_NONE;
 
     fw_settings_defaults(&set);
     memset(&req, 0, sizeof(req));
@@ -352,6 +361,12 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
             if (gateways_given >= FW_JOB_GATEWAYS_MAX)
                 return sim_fail(&o, "validate", "--gateway: at most 4 gateways");
             snprintf(host, sizeof(gateway), "%s", optarg);
+            if ((slash = strchr(host, '/')) != NULL) { /* a backup's own TLS mode */
+                *slash++ = '\0';
+                if (gateways_given == 0 || sim_parse_tls(slash, &own_tls) != 0)
+                    return sim_fail(&o, "validate", "--gateway HOST[:PORT]/TLS: TLS is none, "
+                                    "starttls or implicit, for a backup gateway");
+            }
             colon = strrchr(host, ':');
             if (colon) {
                 *colon = '\0';
@@ -362,8 +377,13 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
                 port = p ? p : 25;
                 port_given = p != 0;
             } else {
-                req.backup[gateways_given - 1] = host;
-                req.backup_port[gateways_given - 1] = (uint16_t)p; /* 0: as the gateway */
+                struct fw_job_gateway *b = &req.backup[gateways_given - 1];
+                b->host = host;
+                b->port = (uint16_t)p; /* 0: as the gateway */
+                if (slash) { /* its own TLS, and no sign-in unless over TLS */
+                    b->own_security = 1;
+                    b->tls = own_tls;
+                }
                 req.backup_count = gateways_given;
             }
             gateways_given++;
@@ -385,13 +405,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
             break;
         case OPT_KEEP_SPOOL: req.keep_spool = 1; break;
         case OPT_TLS:
-            if (!strcmp(optarg, "none"))
-                req.tls = SMTP_TLS_NONE;
-            else if (!strcmp(optarg, "starttls"))
-                req.tls = SMTP_TLS_STARTTLS;
-            else if (!strcmp(optarg, "implicit"))
-                req.tls = SMTP_TLS_IMPLICIT;
-            else
+            if (sim_parse_tls(optarg, &req.tls) != 0)
                 return sim_fail(&o, "validate", "--tls: give none, starttls or implicit");
             break;
         case OPT_CA:
@@ -441,9 +455,12 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     if (!port_given && req.tls != SMTP_TLS_NONE)
         port = req.tls == SMTP_TLS_IMPLICIT ? 465 : 587;
     req.port = (uint16_t)port;
-    for (size_t i = 0; i < req.backup_count; i++)
-        if (req.backup_port[i] == 0)
-            req.backup_port[i] = req.port;
+    for (size_t i = 0; i < req.backup_count; i++) {
+        struct fw_job_gateway *b = &req.backup[i];
+        if (b->port == 0)
+            b->port = b->own_security && b->tls != SMTP_TLS_NONE
+                          ? (b->tls == SMTP_TLS_IMPLICIT ? 465 : 587) : req.port;
+    }
     if (req.auth_user) {
         size_t len = 0;
         const char *env_pass = getenv("MFP_SMTP_PASSWORD");
@@ -457,6 +474,13 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
             return sim_fail(&o, "validate", "--user needs --password-file or $MFP_SMTP_PASSWORD");
         }
         req.auth_pass = password;
+    }
+    for (size_t i = 0; i < req.backup_count; i++) {
+        struct fw_job_gateway *b = &req.backup[i];
+        if (b->own_security && b->tls != SMTP_TLS_NONE) { /* the same account */
+            b->auth_user = req.auth_user;
+            b->auth_pass = req.auth_pass;
+        }
     }
 
     if (!o.state_dir && sim_state_default(&o) != 0)
@@ -713,6 +737,19 @@ static int sim_parse_bytes(const char *s, uint64_t *out)
     if (*end)
         return -1;
     *out = v;
+    return 0;
+}
+
+static int sim_parse_tls(const char *s, smtp_tls_mode_t *out)
+{
+    if (!strcmp(s, "none"))
+        *out = SMTP_TLS_NONE;
+    else if (!strcmp(s, "starttls"))
+        *out = SMTP_TLS_STARTTLS;
+    else if (!strcmp(s, "implicit"))
+        *out = SMTP_TLS_IMPLICIT;
+    else
+        return -1;
     return 0;
 }
 

@@ -37,7 +37,7 @@ int smtp_tls_config_init(smtp_tls_config_t *c, const smtp_tls_options_t *opts)
         if (!c->insecure_skip_verify) {
             ret = smtp_tls_fail(c, SMTP_TLS_ERR_NO_CA, 0,
                                 "no CA certificate is installed: install the CA that signed the "
-                                "gateway's certificate%s", "");
+                                "server's certificate%s", "");
             goto exit;
         }
     } else {
@@ -142,7 +142,7 @@ int smtp_tls_verify_peer(const smtp_tls_config_t *c, const mbedtls_ssl_context *
     snprintf(info->ciphersuite, sizeof(info->ciphersuite), "%s", mbedtls_ssl_get_ciphersuite(ssl));
     if (ssl->major_ver < MBEDTLS_SSL_MAJOR_VERSION_3 || ssl->minor_ver < MBEDTLS_SSL_MINOR_VERSION_3) {
         info->error = SMTP_TLS_ERR_VERSION;
-        snprintf(info->detail, sizeof(info->detail), "the gateway negotiated %s; TLS 1.2 or newer "
+        snprintf(info->detail, sizeof(info->detail), "the server negotiated %s; TLS 1.2 or newer "
                  "is required", info->version);
         return info->error;
     }
@@ -229,11 +229,11 @@ void smtp_tls_handshake_failed(const mbedtls_ssl_context *ssl, smtp_tls_info_t *
     if (ssl->in_msgtype == MBEDTLS_SSL_MSG_ALERT && ssl->in_msg && ssl->in_msglen >= 2 &&
         ssl->in_msg[0] == MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
         info->lib_err = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
-        snprintf(extra, sizeof(extra), ": the gateway sent alert %s (%u)",
+        snprintf(extra, sizeof(extra), ": the server sent alert %s (%u)",
                  smtp_tls_alert(ssl->in_msg[1]), ssl->in_msg[1]);
     } else if (ssl->state <= MBEDTLS_SSL_SERVER_HELLO && ssl->in_hdr && ssl->in_left > 0 &&
                ssl->in_hdr[0] >= 0x20 && ssl->in_hdr[0] < 0x7f) {
-        snprintf(extra, sizeof(extra), ": the gateway answered in cleartext (is this a STARTTLS "
+        snprintf(extra, sizeof(extra), ": the server answered in cleartext (is this a STARTTLS "
                  "port, not implicit TLS?)");
     }
     flags = mbedtls_ssl_get_verify_result(ssl);
@@ -290,11 +290,11 @@ const char *smtp_tls_strerror(int err)
     case SMTP_TLS_ERR_CA_PARSE: return "the CA certificates cannot be read";
     case SMTP_TLS_ERR_SETUP: return "cannot set up TLS";
     case SMTP_TLS_ERR_HANDSHAKE: return "the TLS handshake failed";
-    case SMTP_TLS_ERR_CERT_UNTRUSTED: return "the gateway's certificate is not trusted";
-    case SMTP_TLS_ERR_CERT_EXPIRED: return "the gateway's certificate has expired or is not yet valid";
-    case SMTP_TLS_ERR_CERT_NAME: return "the gateway's certificate is for another name";
-    case SMTP_TLS_ERR_CERT_INVALID: return "the gateway's certificate is not acceptable";
-    case SMTP_TLS_ERR_VERSION: return "the gateway offers no TLS 1.2 or newer";
+    case SMTP_TLS_ERR_CERT_UNTRUSTED: return "the server's certificate is not trusted";
+    case SMTP_TLS_ERR_CERT_EXPIRED: return "the server's certificate has expired or is not yet valid";
+    case SMTP_TLS_ERR_CERT_NAME: return "the server's certificate is for another name";
+    case SMTP_TLS_ERR_CERT_INVALID: return "the server's certificate is not acceptable";
+    case SMTP_TLS_ERR_VERSION: return "the server offers no TLS 1.2 or newer";
     case SMTP_TLS_ERR_TIMEOUT: return "the TLS handshake timed out";
     default: return "unknown TLS error";
     }

@@ -81,6 +81,14 @@ b64=$(printf '\0%s\0%s' "$LAB_AUTH_USER" "$LAB_AUTH_PASS" | base64 -w0)
 check "no password (plain or base64) in the capture, the output or the JSON" \
     sh -c "! grep -aqF -e '$LAB_AUTH_PASS' -e '$b64' '$T_TMP/auth.pcap' '$T_TMP'/auth-*.out"
 
+# A backup gateway with its own TLS mode: the primary (implicit TLS) is
+# down, the backup takes STARTTLS and the same sign-in.
+auth_send auth-backup --tls implicit --gateway "$LAB_GW:2599" \
+    --gateway "mail.example.test:$LAB_AUTH_PORT/starttls" --password-file "$T_TMP/pass" --json
+check "a backup with its own TLS mode (STARTTLS) signs in and delivers" [ $? -eq 0 ]
+check "the result names the backup that took it" \
+    grep -q "\"gateway\":\"mail.example.test\",\"port\":$LAB_AUTH_PORT" "$T_TMP/auth-backup.out"
+
 auth_send auth-wrong --tls starttls --gateway "mail.example.test:$LAB_AUTH_PORT" \
     --password-file "$T_TMP/badpass"
 check "a wrong password: sign-in refused with the gateway's 535 5.7.8" \
