@@ -45,7 +45,9 @@ static const char sim_usage[] =
     "  send      scan pages and e-mail them through the SMTP gateway\n"
     "  panel     the touchscreen: --headless --script FILE --snap DIR (see --help)\n"
     "  gateway find  Find gateways: DNS (SRV _submission/_submissions, MX, smtp./mail.\n"
-    "            names) for --domain (default: the From's domain), each candidate probed\n"
+    "            names) for --domain (default: the From's domain and the DHCP domain), each\n"
+    "            candidate probed; --subnet also probes ports 25, 587 and 465 on the\n"
+    "            device's own subnet (at most its /24, rate-limited, 30 s at most)\n"
     "  gateway test  the E-mail Setup Test: connect, greeting, EHLO, TLS with verification,\n"
     "            sign-in when configured, QUIT; says what the gateway offers (takes send's\n"
     "            gateway, TLS and sign-in options)\n"
@@ -144,7 +146,7 @@ enum {
     OPT_FILE_NAME, OPT_TYPE, OPT_PAGES, OPT_DPI, OPT_COLOR, OPT_QUALITY, OPT_GATEWAY, OPT_EHLO,
     OPT_JAM_AT, OPT_KEEP_SPOOL, OPT_INPUT, OPT_DARKNESS, OPT_HALFTONE, OPT_SIZE, OPT_DUPLEX,
     OPT_FLATBED, OPT_MAX_ATTACHMENT, OPT_COVER_AT, OPT_STALL_AT, OPT_TLS, OPT_CA, OPT_INSECURE,
-    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY, OPT_NO_WAIT, OPT_NOW,
+    OPT_USER, OPT_PASSWORD_FILE, OPT_AUTH, OPT_CLEARTEXT_AUTH, OPT_RCPT_MAX, OPT_RETRY, OPT_NO_WAIT, OPT_NOW, OPT_SUBNET,
     OPT_FIXED_FROM,
     OPT_DOMAIN, OPT_HELP
 };
@@ -172,7 +174,7 @@ static const struct option sim_send_options[] = {
     {"allow-cleartext-auth", no_argument, 0, OPT_CLEARTEXT_AUTH},
     {"rcpt-max", required_argument, 0, OPT_RCPT_MAX},
     {"retry", required_argument, 0, OPT_RETRY}, {"no-wait", no_argument, 0, OPT_NO_WAIT},
-    {"now", no_argument, 0, OPT_NOW},
+    {"now", no_argument, 0, OPT_NOW}, {"subnet", no_argument, 0, OPT_SUBNET},
     {"fixed-from", required_argument, 0, OPT_FIXED_FROM},
     {"domain", required_argument, 0, OPT_DOMAIN}, {"help", no_argument, 0, OPT_HELP},
     {0, 0, 0, 0}};
@@ -185,13 +187,13 @@ static int sim_free_slot(const char **prefix);
 static int sim_queue(const struct sim_net_opts *o, const struct fw_job_request *settings,
                      const struct fw_job_env *env, int list);
 static int sim_run(const struct sim_net_opts *o, int no_wait);
-static int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len);
 static int sim_split_list(char *s, const char **list, size_t *count, size_t max);
 static void sim_progress(void *arg, fw_job_t *job);
 static void sim_report(const struct sim_net_opts *o, const fw_job_t *job);
 static int sim_cmd_send(int argc, char **argv, int test_gateway);
 static int sim_find(const struct sim_net_opts *o, const char *domain,
-                    const struct fw_job_request *req, const struct fw_job_env *env);
+                    const struct fw_job_request *req, const struct fw_job_env *env, int subnet,
+                    int dhcp_domain);
 
 int main(int argc, char **argv)
 {
@@ -231,7 +233,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     const char *find_domain = NULL;
     static char backups[FW_JOB_GATEWAYS_MAX - 1][SMTP_TRANSPORT_HOST_MAX + 1];
     unsigned gateways_given = 0;
-    int port_given = 0, no_wait = 0;
+    int port_given = 0, no_wait = 0, scan_subnet = 0;
     static char input_list[4096];
     struct sim_scanner_cfg scfg = {0};
     struct sim_input_cfg icfg = {inputs, 0};
@@ -437,6 +439,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
             break;
         case OPT_NO_WAIT: no_wait = 1; break;
         case OPT_NOW: req.retry_now = 1; break;
+        case OPT_SUBNET: scan_subnet = 1; break;
         case OPT_RCPT_MAX:
             if (sim_parse_uint(optarg, 1, 1000, &v) != 0)
                 return sim_fail(&o, "validate", "--rcpt-max: give 1 to 1000");
@@ -523,7 +526,8 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         return rc;
     if (test_gateway == 2) {
         const char *at = strchr(req.from_addr, '@');
-        rc = sim_find(&o, find_domain ? find_domain : at ? at + 1 : "", &req, &env);
+        rc = sim_find(&o, find_domain ? find_domain : at ? at + 1 : "", &req, &env, scan_subnet,
+                      find_domain == NULL);
         sim_net_down();
         sim_storage_free(&sim_board.storage_ctx);
         return rc;
@@ -642,13 +646,15 @@ static int sim_queue(const struct sim_net_opts *o, const struct fw_job_request *
 
 /* Find gateways: the candidates DNS names, each probed, as a list to pick from. */
 static int sim_find(const struct sim_net_opts *o, const char *domain,
-                    const struct fw_job_request *req, const struct fw_job_env *env)
+                    const struct fw_job_request *req, const struct fw_job_env *env, int subnet,
+                    int dhcp_domain)
 {
     static fw_find_t f;
     unsigned ok = 0;
 
     if (fw_find_init(&f, domain, req, env) != 0)
         return sim_fail(o, "validate", "--domain: give the mail domain, e.g. example.test");
+    fw_find_options(&f, subnet, dhcp_domain);
     while (!fw_find_finished(&f)) {
         fw_net_poll(&sim_board.net);
         if (!fw_find_step(&f))
@@ -696,30 +702,13 @@ static int sim_find(const struct sim_net_opts *o, const char *domain,
         else
             printf("no answer: %s\n", c->error);
     }
+    if (!o->json && subnet)
+        printf("subnet probe: %u of %u addresses asked%s\n", f.scan_done_hosts, f.scan_hosts,
+               f.scan_stopped ? " (stopped at its time limit)" : "");
     if (!o->json)
         printf("%u gateway(s) answered for %s\n", ok, domain);
     fw_find_free(&f);
     return ok > 0 ? 0 : 1;
-}
-
-/* Reads a whole file into buf and NUL-terminates it; *len counts the NUL
- * (Mbed TLS wants PEM that way). */
-static int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-
-    if (!f)
-        return -1;
-    n = fread(buf, 1, cap - 1, f);
-    if (!feof(f) || ferror(f)) {
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    buf[n] = 0;
-    *len = n + 1;
-    return 0;
 }
 
 /* Bytes with an optional K or M suffix (1024-based). */

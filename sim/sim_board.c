@@ -132,3 +132,23 @@ static int sim_parse_mac(const char *s, uint8_t mac[6])
         mac[i] = (uint8_t)b[i];
     return 0;
 }
+
+/* Reads a whole file into buf and NUL-terminates it; *len counts the NUL
+ * (Mbed TLS wants PEM that way). */
+int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f)
+        return -1;
+    n = fread(buf, 1, cap - 1, f);
+    if (!feof(f) || ferror(f)) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    buf[n] = 0;
+    *len = n + 1;
+    return 0;
+}

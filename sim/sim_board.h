@@ -79,6 +79,10 @@ int sim_state_default(struct sim_net_opts *o);
 int sim_net_up(const struct sim_net_opts *o);
 void sim_net_down(void);
 
+/* Reads a whole file into buf (cap bytes) and NUL-terminates it; *len
+ * counts the NUL (Mbed TLS wants PEM that way). 0, or -1. */
+int sim_read_file(const char *path, uint8_t *buf, size_t cap, size_t *len);
+
 /* Says why a command failed (JSON on stdout with --json) and returns 1. */
 int sim_fail(const struct sim_net_opts *o, const char *stage, const char *msg);
 

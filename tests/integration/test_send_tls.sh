@@ -145,6 +145,41 @@ check "gateway find exits 0 with answers" [ $? -eq 0 ]
 check "the SRV _submission._tcp gateway comes first, with STARTTLS verified" \
     grep -q '^ 1\. mail.example.test port 587 (SRV _submission._tcp): STARTTLS, ' "$T_TMP/find.out"
 check "the MX gateway is listed on port 25" grep -q 'mail.example.test port 25 (MX)' "$T_TMP/find.out"
+# The From's domain has no gateways: the DHCP domain's are found.
+"$SIM" gateway find --state "$STATE" --from scanner@nowhere.test >"$T_TMP/find3.out" 2>&1
+check "with a From domain without gateways, the DHCP domain's are listed" \
+    grep -q 'mail.example.test port 587 (SRV _submission._tcp)' "$T_TMP/find3.out"
+
+# The opt-in subnet probe: the lab's /24 only, ARP then ports 25/587/465.
+"$SIM" gateway find --state "$STATE" --ca "$LAB_CA_FILE" --subnet --pcap "$T_TMP/scan.pcap" \
+    >"$T_TMP/scan.out" 2>&1
+check "the subnet probe finds the gateway's implicit-TLS port by address" \
+    grep -q '198\.51\.100\.1 port 465 (subnet probe): implicit TLS' "$T_TMP/scan.out"
+check "it asked the whole /24 within its time limit" \
+    grep -q '^subnet probe: 254 of 254 addresses asked$' "$T_TMP/scan.out"
+# Every ARP question and every IPv4 packet stays inside 198.51.100.0/24.
+/usr/bin/python3 - "$T_TMP/scan.pcap" >"$T_TMP/scan.check" 2>&1 <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off, arp, outside = 24, 0, []
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    frame = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    etype = struct.unpack("!H", frame[12:14])[0]
+    if etype == 0x0806:
+        target = frame[38:42]
+        arp += frame[20:22] == b"\x00\x01"
+    elif etype == 0x0800:
+        target = frame[30:34]
+    else:
+        continue
+    if target[:3] != bytes([198, 51, 100]) and target != b"\xff\xff\xff\xff":
+        outside.append(".".join(map(str, target)))
+print("arp requests", arp, "outside", sorted(set(outside)))
+sys.exit(1 if outside or arp > 300 else 0)
+PY
+check "the probe touched nothing outside the lab's /24 ($(cat "$T_TMP/scan.check"))" [ $? -eq 0 ]
 "$SIM" gateway find --json --state "$STATE" --domain nosuch.test >"$T_TMP/find2.json" 2>/dev/null
 check "a domain with no gateways gives an empty answer, exit 1" [ $? -eq 1 ]
 
