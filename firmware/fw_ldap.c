@@ -696,8 +696,8 @@ static void fw_ldap_finish(fw_ldap_t *l, int ok)
             snprintf(l->result.message, sizeof(l->result.message), "signed in as %.96s <%.200s>",
                      l->result.name[0] ? l->result.name : l->user, l->result.mail);
         else
-            snprintf(l->result.message, sizeof(l->result.message), "%zu suggestion%s%s",
-                     l->result.count, l->result.count == 1 ? "" : "s",
+            snprintf(l->result.message, sizeof(l->result.message), "%u suggestion%s%s",
+                     (unsigned)l->result.count, l->result.count == 1 ? "" : "s",
                      l->result.partial ? " (more match: type more)" : "");
     }
     if (l->phase != FW_LDAP_P_NET && l->phase != 0 &&

@@ -1,5 +1,6 @@
 #include "fw_net.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lwip/dhcp.h"
@@ -13,6 +14,7 @@
 
 /* lwIP asks for the time through a free function; this is its one source. */
 static const struct hal_clock *fw_net_clock;
+static const struct hal_rng *fw_net_rng;
 static bool fw_net_lwip_ready;
 
 static err_t fw_net_netif_init(struct netif *nif);
@@ -21,6 +23,15 @@ static err_t fw_net_linkoutput(struct netif *nif, struct pbuf *p);
 u32_t sys_now(void)
 {
     return fw_net_clock ? hal_clock_now_ms(fw_net_clock) : 0;
+}
+
+unsigned long fw_net_isn(void)
+{
+    uint8_t b[4] = {0, 0, 0, 0};
+
+    if (!fw_net_rng || hal_rng_fill(fw_net_rng, b, sizeof(b)) != 0)
+        return (unsigned long)rand() ^ sys_now();
+    return (unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3];
 }
 
 int fw_net_init(fw_net_t *n, const struct fw_net_config *cfg, const struct hal_netif *hal,
@@ -34,6 +45,8 @@ int fw_net_init(fw_net_t *n, const struct fw_net_config *cfg, const struct hal_n
     n->hal = hal;
     n->clock = clock;
     fw_net_clock = clock;
+    fw_net_rng = cfg->rng;
+    srand((unsigned)fw_net_isn());
     if (!fw_net_lwip_ready) {
         lwip_init();
         fw_net_lwip_ready = true;

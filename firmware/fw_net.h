@@ -8,6 +8,7 @@
 
 #include "hal/hal_clock.h"
 #include "hal/hal_netif.h"
+#include "hal/hal_rng.h"
 #include "lwip/netif.h"
 
 #define FW_NET_ERR_BAD_ARG (-1)
@@ -18,6 +19,9 @@
 
 struct fw_net_config {
     const char *hostname;   /* DHCP host name */
+    /* Seeds lwIP's ids, ports and TCP sequence numbers so that they differ
+     * from boot to boot; NULL: the clock (predictable: tests only). */
+    const struct hal_rng *rng;
     /* Static address; all zero means DHCP. */
     uint32_t ip, netmask, gateway, dns; /* network byte order */
 };

@@ -45,6 +45,11 @@ struct netif;
 struct pbuf;
 void fw_net_dhcp_option(struct netif *netif, unsigned option, unsigned len, struct pbuf *p,
                         unsigned offset);
+/* TCP initial sequence numbers from the device's random source (lwIP's
+ * default is a counter anyone can predict); LWIP_RAND (DHCP xids, DNS ids,
+ * ports) is the port's rand(), which fw_net_init seeds from the same source. */
+unsigned long fw_net_isn(void);
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) ((u32_t)fw_net_isn())
 #define LWIP_HOOK_DHCP_PARSE_OPTION(netif, dhcp, state, msg, msg_type, option, len, pbuf, offset) \
     fw_net_dhcp_option(netif, option, len, pbuf, offset)
 #define LWIP_AUTOIP 0

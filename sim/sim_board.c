@@ -53,7 +53,7 @@ int sim_state_default(struct sim_net_opts *o)
 
 int sim_net_up(const struct sim_net_opts *o)
 {
-    struct fw_net_config nc = {.hostname = "mfp-sim"};
+    struct fw_net_config nc = {.hostname = "mfp-sim", .rng = &sim_board.rng};
     char err[256];
     int rc;
 

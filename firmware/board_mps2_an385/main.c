@@ -72,7 +72,7 @@ static void board_report_memory(void);
 int main(void)
 {
     static struct fw_job_request req;
-    struct fw_net_config nc = {.hostname = "mfp-board"};
+    struct fw_net_config nc = {.hostname = "mfp-board", .rng = &board.rng};
     struct fw_job_env env;
     uint32_t start;
     int rc;
