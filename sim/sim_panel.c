@@ -1,258 +1,654 @@
-/* mfp-sim panel (sim_panel.h): the panel's state machine and renderer
- * driven by a script, headless, with PNG snapshots.
+/* mfp-sim panel (sim_panel.h): the panel's state machine and renderer in
+ * the simulator, headless, played from a script, with PNG snapshots.
  *
- * FAKE SERVICES: the job, settings, address book, Test and Find gateways
- * behind the panel are simulator fakes in this file (sim_fake_*), not the
- * firmware's fw_job / fw_settings / address book. They only make the
- * panel's flows playable; the lead wires the real services in. */
-#include <ctype.h>
+ * The services behind the panel are the firmware's own, on the simulated
+ * board: the local address book (ab_book over fw_nvstore) and the settings
+ * (fw_settings over fw_nvstore) in the --state directory; Start runs an
+ * fw_job, Test an fw_job in test_gateway mode, Find gateways an fw_find,
+ * each stepped a slice per frame by the super-loop below so that the panel
+ * never blocks. The network comes up at the first job, Test or Find. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ab_book.h"
+#include "fw_find.h"
+#include "fw_job.h"
+#include "fw_nvstore.h"
+#include "fw_settings.h"
+#include "scan_sizes.h"
+#include "sim_board.h"
 #include "sim_display.h"
 #include "sim_panel.h"
+#include "sim_sys.h"
 #include "ui_layout.h"
 #include "ui_model.h"
 #include "ui_render.h"
 
-#define SIM_FAKE_BOOK_MAX 2048
-#define SIM_TICK_MS 50
+#define SIM_FRAME_MS 50     /* one frame of the super-loop: 20 frames a second */
+#define SIM_STEP_BUDGET_MS 30 /* CPU work of a job per frame, the rest is the panel's */
+#define SIM_CA_MAX 65536
 
-/* ---- FAKE services ---- */
+/* ---- the services ---- */
 
-typedef struct sim_fake {
-    ui_ab_entry_t book[SIM_FAKE_BOOK_MAX];
-    long count;
-    /* settings */
-    char gateway[254], user[128], from_addr[255], from_name[128], subject[256];
-    int password_set;
-    ui_setup_t setup;
-    /* job */
-    int job_running, job_cancel;
-    uint32_t job_ms;
-    char job_to[UI_FIELD_MAX + 1];
-    int pending_test, pending_find;
-} sim_fake_t;
+typedef enum { SIM_ACT_NONE = 0, SIM_ACT_JOB, SIM_ACT_TEST, SIM_ACT_FIND } sim_act_t;
 
-static int sim_fake_start_job(void *ctx, const ui_job_t *job)
+typedef struct sim_svc {
+    struct sim_net_opts net;
+    int net_up;
+    ab_book_t *book;
+    struct fw_nvstore book_store, set_store;
+    struct fw_settings set;
+    struct fw_settings work; /* the settings of the running job, Test or Find */
+    unsigned pages;          /* sheets in the simulated feeder */
+    uint8_t *ca;
+    size_t ca_len;
+    sim_act_t act;
+    int cancel;
+    long last_progress;
+    fw_job_t *test;
+    fw_find_t *find;
+    struct fw_job_request req;
+    char from[UI_FIELD_MAX + 1], to[UI_FIELD_MAX + 1], cc[UI_FIELD_MAX + 1], bcc[UI_FIELD_MAX + 1];
+    char subject[UI_FIELD_MAX + 1], message[UI_FIELD_MAX + 1], file_name[UI_FIELD_MAX + 1];
+} sim_svc_t;
+
+/* The panel's choice tables (ui_services.h) in the firmware's terms. */
+static const int sim_tls_of_ui[UI_TLS_COUNT] = {SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT, SMTP_TLS_NONE};
+static const uint64_t sim_maxatt_bytes[UI_MAXATT_COUNT] = {1u << 20, 2u << 20, 5u << 20, 10u << 20, 0};
+static const int sim_type_of_ui[UI_FILE_COUNT] = {FW_FILE_PDF, FW_FILE_JPEG, FW_FILE_TIFF, FW_FILE_MTIFF};
+static const char *const sim_type_names[UI_FILE_COUNT] = {"PDF", "JPEG", "TIFF", "MTIFF"};
+static const int sim_color_of_ui[UI_COLOR_COUNT] = {FW_COLOR, FW_GREY, FW_BW};
+static const unsigned sim_dpi_of_ui[UI_RES_COUNT] = {150, 200, 300, 600};
+static const char *const sim_size_of_ui[UI_SIZE_COUNT] = {"a4", "letter", "legal", "a5", "executive"};
+static const unsigned sim_quality_of_ui[UI_QUALITY_COUNT] = {90, 75, 50};
+
+static int sim_svc_net(sim_svc_t *v)
 {
-    sim_fake_t *f = ctx;
-
-    f->job_running = 1;
-    f->job_cancel = 0;
-    f->job_ms = 0;
-    snprintf(f->job_to, sizeof(f->job_to), "%s", job->to[0] ? job->to : job->cc);
+    if (!v->net_up && sim_net_up(&v->net) != 0)
+        return -1;
+    v->net_up = 1;
     return 0;
 }
 
-static void sim_fake_cancel_job(void *ctx) { ((sim_fake_t *)ctx)->job_cancel = 1; }
+static const ab_book_t *sim_svc_book(void *ctx) { return ((sim_svc_t *)ctx)->book; }
 
-static int sim_fake_starts(const char *s, const char *p, size_t n)
+static void sim_svc_entry(const ab_book_t *b, int id, ui_ab_entry_t *out)
 {
-    return strlen(s) >= n && strncasecmp(s, p, n) == 0;
+    snprintf(out->alias, sizeof(out->alias), "%s", ab_book_alias(b, id));
+    snprintf(out->addr, sizeof(out->addr), "%s", ab_book_address(b, id));
 }
 
-static int sim_fake_complete(void *ctx, const char *prefix, size_t len, ui_ab_entry_t *out)
+static int sim_svc_complete(void *ctx, const char *prefix, size_t len, ui_ab_entry_t *out)
 {
-    sim_fake_t *f = ctx;
+    uint16_t id;
 
-    for (long i = 0; i < f->count; i++)
-        if (sim_fake_starts(f->book[i].alias, prefix, len) || sim_fake_starts(f->book[i].addr, prefix, len)) {
-            *out = f->book[i];
-            return 1;
-        }
-    return 0;
+    if (ab_book_complete(sim_svc_book(ctx), prefix, len, &id, 1) != 1)
+        return 0;
+    sim_svc_entry(sim_svc_book(ctx), id, out);
+    return 1;
 }
 
-static long sim_fake_ab_count(void *ctx, ui_book_t book)
+static long sim_svc_ab_count(void *ctx, ui_book_t book)
 {
     (void)book; /* "All" is the local book until the directory joins it */
-    return ((sim_fake_t *)ctx)->count;
+    return (long)ab_book_count(sim_svc_book(ctx));
 }
 
-static int sim_fake_ab_get(void *ctx, ui_book_t book, uint32_t i, ui_ab_entry_t *out)
+static int sim_svc_ab_get(void *ctx, ui_book_t book, uint32_t i, ui_ab_entry_t *out)
 {
-    sim_fake_t *f = ctx;
+    const ab_book_t *b = sim_svc_book(ctx);
+    int id = i < ab_book_count(b) ? ab_book_sorted(b, i) : -1;
 
     (void)book;
-    if ((long)i >= f->count)
+    if (id < 0)
         return -1;
-    *out = f->book[i];
+    sim_svc_entry(b, id, out);
     return 0;
 }
 
-static int sim_fake_ab_add(void *ctx, const char *alias, const char *addr)
+static int sim_svc_ab_add(void *ctx, const char *alias, const char *addr)
 {
-    sim_fake_t *f = ctx;
-
-    if (f->count >= SIM_FAKE_BOOK_MAX)
-        return -1;
-    snprintf(f->book[f->count].alias, sizeof(f->book[0].alias), "%s", alias[0] ? alias : addr);
-    snprintf(f->book[f->count].addr, sizeof(f->book[0].addr), "%s", addr);
-    f->count++;
-    return 0;
+    return ab_book_add(((sim_svc_t *)ctx)->book, alias, addr);
 }
 
-static int sim_fake_ab_delete(void *ctx, uint32_t i)
+static int sim_svc_ab_delete(void *ctx, uint32_t i)
 {
-    sim_fake_t *f = ctx;
+    ab_book_t *b = ((sim_svc_t *)ctx)->book;
+    int id = i < ab_book_count(b) ? ab_book_sorted(b, i) : -1;
+    char addr[AB_ADDR_MAX + 1];
+    const char *list[1] = {addr};
 
-    if ((long)i >= f->count)
+    if (id < 0)
         return -1;
-    memmove(&f->book[i], &f->book[i + 1], (size_t)(f->count - (long)i - 1) * sizeof(f->book[0]));
-    f->count--;
-    return 0;
+    /* Copied: the text pool changes under the delete. */
+    snprintf(addr, sizeof(addr), "%s", ab_book_address(b, id));
+    return ab_book_delete(b, list, 1);
 }
 
-static int sim_fake_sign_in(void *ctx, const char *user, const char *password, char *from, size_t size)
+/* Sign in: there is no directory yet (the LDAP issue brings it); a user
+ * name that is an address becomes the From of the job. */
+static int sim_svc_sign_in(void *ctx, const char *user, const char *password, char *from, size_t size)
 {
     (void)ctx;
-    if (strcmp(user, "alice") != 0 || strcmp(password, "secret") != 0)
+    if (user[0] == '\0' || password[0] == '\0')
         return -1;
-    snprintf(from, size, "alice@example.test");
+    if (smtp_address_check(user) == 0)
+        snprintf(from, size, "%s", user);
     return 0;
 }
 
-static int sim_fake_load_setup(void *ctx, ui_setup_t *out)
+static int sim_svc_load_setup(void *ctx, ui_setup_t *out)
 {
-    sim_fake_t *f = ctx;
+    const struct fw_settings *s = &((sim_svc_t *)ctx)->set;
+    uint8_t att = UI_MAXATT_NONE;
 
-    *out = f->setup;
-    out->gateway = f->gateway;
-    out->user = f->user;
-    out->password = NULL;
-    out->password_set = f->password_set;
-    out->from_addr = f->from_addr;
-    out->from_name = f->from_name;
-    out->subject = f->subject;
+    for (unsigned i = 0; i < UI_MAXATT_NONE; i++)
+        if (s->max_attachment >= sim_maxatt_bytes[i])
+            att = (uint8_t)i;
+    memset(out, 0, sizeof(*out));
+    out->gateway = s->gateway;
+    out->port = s->port;
+    for (unsigned i = 0; i < UI_TLS_COUNT; i++)
+        if (sim_tls_of_ui[i] == s->tls)
+            out->tls = (uint8_t)i;
+    out->user = s->user;
+    out->password = NULL; /* never shown back */
+    out->password_set = s->password[0] != '\0';
+    out->from_addr = s->from_addr;
+    out->from_name = s->from_name;
+    out->from_locked = s->from_locked;
+    out->subject = s->subject;
+    out->max_attachment = s->max_attachment == 0 ? UI_MAXATT_NONE : att;
+    out->sign_in_required = s->sign_in_required;
     return 0;
 }
 
-static int sim_fake_save_setup(void *ctx, const ui_setup_t *in)
+/* The settings the panel's E-mail Setup shows, on top of base. */
+static int sim_svc_setup_apply(struct fw_settings *s, const ui_setup_t *in)
 {
-    sim_fake_t *f = ctx;
-
-    f->setup = *in;
-    snprintf(f->gateway, sizeof(f->gateway), "%s", in->gateway);
-    snprintf(f->user, sizeof(f->user), "%s", in->user);
-    snprintf(f->from_addr, sizeof(f->from_addr), "%s", in->from_addr);
-    snprintf(f->from_name, sizeof(f->from_name), "%s", in->from_name);
-    snprintf(f->subject, sizeof(f->subject), "%s", in->subject);
-    if (in->password != NULL && in->password[0] != '\0')
-        f->password_set = 1;
-    return 0;
+    if (in->tls >= UI_TLS_COUNT || in->max_attachment >= UI_MAXATT_COUNT)
+        return -1;
+    snprintf(s->gateway, sizeof(s->gateway), "%s", in->gateway);
+    s->port = in->port;
+    s->tls = sim_tls_of_ui[in->tls];
+    snprintf(s->user, sizeof(s->user), "%s", in->user);
+    if (in->password != NULL && in->password[0] != '\0') /* "" keeps the stored one */
+        snprintf(s->password, sizeof(s->password), "%s", in->password);
+    snprintf(s->from_addr, sizeof(s->from_addr), "%s", in->from_addr);
+    snprintf(s->from_name, sizeof(s->from_name), "%s", in->from_name);
+    s->from_locked = in->from_locked != 0;
+    snprintf(s->subject, sizeof(s->subject), "%s", in->subject);
+    s->max_attachment = sim_maxatt_bytes[in->max_attachment];
+    s->sign_in_required = in->sign_in_required != 0;
+    return fw_settings_check(s, NULL, 0);
 }
 
-static int sim_fake_test(void *ctx, const ui_setup_t *s)
+static int sim_svc_save_setup(void *ctx, const ui_setup_t *in)
 {
-    (void)s;
-    ((sim_fake_t *)ctx)->pending_test = 1;
-    return 0;
+    sim_svc_t *v = ctx;
+    struct fw_settings s = v->set;
+    int rc = sim_svc_setup_apply(&s, in);
+
+    if (rc == 0)
+        rc = fw_settings_save(&s, &v->set_store, NULL);
+    if (rc == 0)
+        v->set = s;
+    memset(&s, 0, sizeof(s));
+    return rc;
 }
 
-static int sim_fake_find(void *ctx)
+/* The gateway, security and sign-in part of a request, from settings s. */
+static void sim_svc_request(const sim_svc_t *v, const struct fw_settings *s, struct fw_job_request *req)
 {
-    ((sim_fake_t *)ctx)->pending_find = 1;
+    memset(req, 0, sizeof(*req));
+    req->from_addr = s->from_addr;
+    req->from_name = s->from_name;
+    req->subject = s->subject;
+    req->file_name = s->file_name;
+    req->gateway = s->gateway;
+    req->port = s->port;
+    req->tls = (smtp_tls_mode_t)s->tls;
+    req->ca = v->ca;
+    req->ca_len = v->ca_len;
+    req->auth_user = s->user[0] ? s->user : NULL;
+    req->auth_pass = s->user[0] ? s->password : NULL;
+    req->max_attachment = s->max_attachment;
+    req->quality = s->jpeg_quality;
+    req->type = (enum fw_file_type)s->file_type;
+}
+
+static struct fw_job_env sim_svc_env(void)
+{
+    struct fw_job_env env = {&sim_board.scanner, &sim_board.storage, &sim_board.clock, &sim_board.rng,
+                             &sim_board.net,     sim_board.band,     sizeof(sim_board.band)};
+    return env;
+}
+
+/* Splits an address field ("a@x; b@y") in place. */
+static int sim_svc_split(char *s, const char **list, size_t *count)
+{
+    for (char *tok = strtok(s, ";"); tok != NULL; tok = strtok(NULL, ";")) {
+        char *end = tok + strlen(tok);
+
+        while (*tok == ' ')
+            tok++;
+        while (end > tok && end[-1] == ' ')
+            *--end = '\0';
+        if (*tok == '\0')
+            continue;
+        if (*count >= FW_JOB_RCPT_MAX)
+            return -1;
+        list[(*count)++] = tok;
+    }
     return 0;
 }
 
-static const ui_services_api_t sim_fake_api = {
-    sim_fake_start_job, sim_fake_cancel_job, sim_fake_complete, sim_fake_ab_count, sim_fake_ab_get,
-    sim_fake_ab_add,    sim_fake_ab_delete,  sim_fake_sign_in,  sim_fake_load_setup, sim_fake_save_setup,
-    sim_fake_test,      sim_fake_find,
+static int sim_svc_start_job(void *ctx, const ui_job_t *job)
+{
+    sim_svc_t *v = ctx;
+    struct fw_job_request *req = &v->req;
+    struct fw_job_env env = sim_svc_env();
+    const ui_options_t *o = &job->options;
+    const scan_size_t *size;
+
+    if (v->act != SIM_ACT_NONE || o->file_type >= UI_FILE_COUNT || o->color >= UI_COLOR_COUNT ||
+        o->resolution >= UI_RES_COUNT || o->size >= UI_SIZE_COUNT || o->quality >= UI_QUALITY_COUNT)
+        return -1;
+    v->work = v->set;
+    sim_svc_request(v, &v->work, req);
+    snprintf(v->from, sizeof(v->from), "%s", job->from);
+    snprintf(v->to, sizeof(v->to), "%s", job->to);
+    snprintf(v->cc, sizeof(v->cc), "%s", job->cc);
+    snprintf(v->bcc, sizeof(v->bcc), "%s", job->bcc);
+    snprintf(v->subject, sizeof(v->subject), "%s", job->subject);
+    snprintf(v->message, sizeof(v->message), "%s", job->message);
+    snprintf(v->file_name, sizeof(v->file_name), "%s", job->file_name);
+    if (sim_svc_split(v->to, req->to, &req->to_count) != 0 || sim_svc_split(v->cc, req->cc, &req->cc_count) != 0 ||
+        sim_svc_split(v->bcc, req->bcc, &req->bcc_count) != 0)
+        return -1;
+    req->from_addr = v->from;
+    /* The display name is the administrator's, for the administrator's From. */
+    req->from_name = strcmp(v->from, v->work.from_addr) == 0 ? v->work.from_name : NULL;
+    if (v->work.from_locked && strcmp(v->from, v->work.from_addr) != 0)
+        req->fixed_from = v->work.from_addr;
+    req->subject = v->subject;
+    req->message = v->message[0] ? v->message : NULL;
+    if (v->file_name[0])
+        req->file_name = v->file_name;
+    req->type = (enum fw_file_type)sim_type_of_ui[o->file_type];
+    req->color = (enum fw_color)sim_color_of_ui[o->color];
+    req->scan.dpi = sim_dpi_of_ui[o->resolution];
+    size = scan_size_by_name(sim_size_of_ui[o->size]);
+    req->scan.width_mm10 = size->width_mm10;
+    req->scan.height_mm10 = size->height_mm10;
+    req->scan.duplex = o->sides == UI_SIDES_2;
+    req->scan.pages = v->pages;
+    req->quality = sim_quality_of_ui[o->quality];
+    req->spool_prefix = "p1-";
+    if (fw_job_band_buffer_size(req) > sizeof(sim_board.band) || sim_svc_net(v) != 0)
+        return -1;
+    if (fw_job_init(&sim_board.job, req, &env) != 0) {
+        fprintf(stderr, "panel: the job was refused: %s\n", sim_board.job.error);
+        fw_job_free(&sim_board.job);
+        return -1;
+    }
+    v->act = SIM_ACT_JOB;
+    v->cancel = 0;
+    v->last_progress = -1;
+    return 0;
+}
+
+static void sim_svc_cancel_job(void *ctx)
+{
+    sim_svc_t *v = ctx;
+
+    if (v->act == SIM_ACT_JOB)
+        v->cancel = 1; /* applied between two slices by the super-loop */
+}
+
+static int sim_svc_test_gateway(void *ctx, const ui_setup_t *setup)
+{
+    sim_svc_t *v = ctx;
+    struct fw_job_request req;
+    struct fw_job_env env = sim_svc_env();
+
+    v->work = v->set;
+    if (v->act != SIM_ACT_NONE || sim_svc_setup_apply(&v->work, setup) != 0 || sim_svc_net(v) != 0)
+        return -1;
+    sim_svc_request(v, &v->work, &req);
+    req.test_gateway = 1;
+    req.to[0] = v->work.from_addr;
+    req.to_count = 1;
+    if (fw_job_init(v->test, &req, &env) != 0) {
+        fw_job_free(v->test);
+        return -1;
+    }
+    v->act = SIM_ACT_TEST;
+    return 0;
+}
+
+static int sim_svc_find_gateways(void *ctx)
+{
+    sim_svc_t *v = ctx;
+    struct fw_job_request req;
+    struct fw_job_env env = sim_svc_env();
+    const char *at = strchr(v->set.from_addr, '@');
+
+    v->work = v->set;
+    if (v->act != SIM_ACT_NONE || at == NULL || sim_svc_net(v) != 0)
+        return -1;
+    sim_svc_request(v, &v->work, &req);
+    if (fw_find_init(v->find, at + 1, &req, &env) != 0)
+        return -1;
+    v->act = SIM_ACT_FIND;
+    return 0;
+}
+
+static const ui_services_api_t sim_svc_api = {
+    sim_svc_start_job, sim_svc_cancel_job, sim_svc_complete,   sim_svc_ab_count,   sim_svc_ab_get,
+    sim_svc_ab_add,    sim_svc_ab_delete,  sim_svc_sign_in,    sim_svc_load_setup, sim_svc_save_setup,
+    sim_svc_test_gateway, sim_svc_find_gateways,
 };
 
-static void sim_fake_init(sim_fake_t *f, long book)
-{
-    static const char *const seed[][2] = {
-        {"Alice Martin", "alice@example.test"},   {"Bob Dupont", "bob@example.test"},
-        {"Carol Nguyen", "carol@example.test"},   {"Accounts", "accounts@example.test"},
-        {"Ольга Петрова", "olga@example.test"},   {"Zoë Ångström", "zoe@example.test"},
-        {"Dmitri Ivanov", "dmitri@example.test"}, {"Front desk", "reception@example.test"},
-        {"Eve Laurent", "eve@example.test"},      {"Frank Müller", "frank@example.test"},
-    };
+/* ---- what the running job tells the panel ---- */
 
-    memset(f, 0, sizeof(*f));
-    for (size_t i = 0; i < sizeof(seed) / sizeof(seed[0]); i++)
-        sim_fake_ab_add(f, seed[i][0], seed[i][1]);
-    /* --book N: filler entries to measure autocomplete on a full book;
-     * "zz" names sort after the seed so prefixes of the seed still match
-     * early and an unmatched prefix scans them all. */
-    for (long i = f->count; i < book && i < SIM_FAKE_BOOK_MAX; i++) {
+static void sim_svc_progress(sim_svc_t *v, ui_t *ui)
+{
+    const fw_job_t *job = &sim_board.job;
+    ui_progress_event_t p = {{UI_EV_JOB_PROGRESS}, UI_STAGE_SCANNING, 0, 0, 0, 0, 0, 0};
+    long key;
+
+    switch (job->phase) {
+    case FW_JOB_SCANNING:
+        p.page = scan_job_page_index(&job->scan) + 1;
+        p.pages = job->req.scan.pages * (job->req.scan.duplex ? 2u : 1u);
+        break;
+    case FW_JOB_PACKING: p.stage = UI_STAGE_PREPARING; break;
+    case FW_JOB_WAIT_NETWORK:
+    case FW_JOB_CONNECTING: p.stage = UI_STAGE_CONNECTING; break;
+    case FW_JOB_RETRY_WAIT: p.stage = UI_STAGE_WAITING; break;
+    case FW_JOB_SENDING:
+        p.stage = UI_STAGE_SENDING;
+        p.part = fw_job_sending_mail(job) + 1;
+        p.parts = job->mail_count;
+        p.total = job->mails[p.part - 1].size;
+        p.bytes = job->writer.produced < p.total ? job->writer.produced : p.total;
+        break;
+    default: return;
+    }
+    /* One event per page, stage and 1/32 of an e-mail: a frame draws only
+     * what changed, but there is no need to dispatch what did not. */
+    key = ((long)p.stage * 1000 + (long)(p.page + p.part)) * 64 + (long)(p.total ? p.bytes * 32 / p.total : 0);
+    if (key == v->last_progress)
+        return;
+    v->last_progress = key;
+    ui_dispatch(ui, &p.base);
+}
+
+/* "addr (550 5.1.1 text)" of each recipient the gateway did not take. */
+static void sim_svc_rejected(const fw_job_t *job, char *out, size_t size, const smtp_reply_info_t **first)
+{
+    size_t n = 0;
+
+    out[0] = '\0';
+    *first = NULL;
+    for (unsigned m = 0; m < job->mail_count; m++)
+        for (size_t i = 0; i < job->rcpt_count; i++) {
+            const smtp_rcpt_result_t *r = &job->mails[m].rcpt_results[i];
+
+            if (r->delivered || strstr(out, job->rcpts[i]) != NULL || n >= size)
+                continue;
+            if (*first == NULL && r->reply.code)
+                *first = &r->reply;
+            n += (size_t)snprintf(out + n, size - n, "%s%s (%d %s)", n ? "; " : "", job->rcpts[i], r->reply.code,
+                                  r->reply.enhanced);
+        }
+}
+
+static void sim_svc_result(ui_t *ui)
+{
+    const fw_job_t *job = &sim_board.job;
+    ui_result_event_t r = {{UI_EV_JOB_RESULT}, 0, NULL, NULL, NULL, NULL, NULL};
+    char summary[UI_TEXT_MAX + 1], rejected[UI_TEXT_MAX + 1], reply[640], stage[64]; /* the panel cuts */
+    const smtp_reply_info_t *first = NULL;
+    size_t n;
+
+    sim_svc_rejected(job, rejected, sizeof(rejected), &first);
+    if (job->phase == FW_JOB_DONE) {
+        const char *type = "";
+
+        for (unsigned t = 0; t < UI_FILE_COUNT; t++)
+            if (sim_type_of_ui[t] == (int)job->req.type)
+                type = sim_type_names[t];
+        n = (size_t)snprintf(summary, sizeof(summary), "%u page(s), %s, %u e-mail(s) to ",
+                             scan_job_page_count(&job->scan), type, job->mail_count);
+        for (size_t i = 0; i < job->rcpt_count && n < sizeof(summary); i++)
+            n += (size_t)snprintf(summary + n, sizeof(summary) - n, "%s%s", i ? "; " : "", job->rcpts[i]);
+        r.summary = summary;
+        r.ok = rejected[0] == '\0';
+        if (!r.ok) {
+            r.stage = "sending (RCPT TO)";
+            r.next = "The others got it. Check the refused addresses and send to them again.";
+        }
+    } else {
+        snprintf(stage, sizeof(stage), "%s", job->stage ? job->stage : "job");
+        r.stage = stage;
+        r.next = job->error;
+        if (first == NULL && job->session.fail.reply.code)
+            first = &job->session.fail.reply;
+    }
+    if (first != NULL) {
+        snprintf(reply, sizeof(reply), "%d %s %s", first->code, first->enhanced, first->text);
+        r.reply = reply;
+    }
+    r.rejected = rejected[0] ? rejected : NULL;
+    ui_dispatch(ui, &r.base);
+}
+
+static void sim_svc_test_result(sim_svc_t *v, ui_t *ui)
+{
+    const fw_job_t *job = v->test;
+    ui_test_event_t t = {{UI_EV_TEST_RESULT}, job->phase == FW_JOB_DONE, NULL};
+    char msg[400]; /* the panel cuts it to its status line */
+
+    if (t.ok)
+        snprintf(msg, sizeof(msg), "Gateways OK: %s port %u%s%s", job->gw_host, job->gw_port,
+                 job->transport.tls_active ? ", TLS" : "", job->req.auth_user ? ", signed in" : "");
+    else
+        snprintf(msg, sizeof(msg), "Test failed at %s: %s", job->stage ? job->stage : "?", job->error);
+    t.message = msg;
+    ui_dispatch(ui, &t.base);
+}
+
+static void sim_svc_find_result(sim_svc_t *v, ui_t *ui)
+{
+    const char *host[UI_GATEWAYS_MAX];
+    uint16_t port[UI_GATEWAYS_MAX];
+    ui_gateways_event_t g = {{UI_EV_GATEWAYS}, 0, host, port};
+
+    for (unsigned i = 0; i < v->find->count && g.count < UI_GATEWAYS_MAX; i++)
+        if (v->find->list[i].ok) {
+            host[g.count] = v->find->list[i].host;
+            port[g.count++] = v->find->list[i].port;
+        }
+    ui_dispatch(ui, &g.base);
+}
+
+/* One frame of the super-loop's work for the services: the network, then
+ * slices of the running job (Test, Find) for at most SIM_STEP_BUDGET_MS;
+ * progress and results become the panel's events. 1 when work remains
+ * that wants the CPU at once. */
+static int sim_svc_frame(sim_svc_t *v, ui_t *ui)
+{
+    uint32_t start = hal_clock_now_ms(&sim_board.clock);
+    int busy = 0, done = 0;
+
+    if (v->act == SIM_ACT_NONE)
+        return 0;
+    do {
+        fw_net_poll(&sim_board.net);
+        switch (v->act) {
+        case SIM_ACT_JOB:
+            if (v->cancel) {
+                v->cancel = 0;
+                fw_job_cancel(&sim_board.job);
+            }
+            busy = fw_job_step(&sim_board.job);
+            done = fw_job_finished(&sim_board.job);
+            break;
+        case SIM_ACT_TEST:
+            busy = fw_job_step(v->test);
+            done = fw_job_finished(v->test);
+            break;
+        case SIM_ACT_FIND:
+            busy = fw_find_step(v->find);
+            done = fw_find_finished(v->find);
+            break;
+        default: return 0;
+        }
+    } while (busy && !done && hal_clock_now_ms(&sim_board.clock) - start < SIM_STEP_BUDGET_MS);
+    if (v->act == SIM_ACT_JOB)
+        sim_svc_progress(v, ui);
+    if (!done)
+        return busy;
+    switch (v->act) {
+    case SIM_ACT_JOB:
+        sim_svc_result(ui);
+        fw_job_free(&sim_board.job);
+        break;
+    case SIM_ACT_TEST:
+        sim_svc_test_result(v, ui);
+        fw_job_free(v->test);
+        break;
+    default:
+        sim_svc_find_result(v, ui);
+        fw_find_free(v->find);
+        break;
+    }
+    v->act = SIM_ACT_NONE;
+    memset(&v->work.password, 0, sizeof(v->work.password));
+    return 0;
+}
+
+/* Waits the rest of a frame: on the network when it is up (lwIP's timers
+ * and incoming frames wake it), else asleep. */
+static void sim_svc_idle(sim_svc_t *v, uint32_t ms)
+{
+    if (v->net_up) {
+        hal_netif_wait(sim_board.net.hal, ms);
+    } else {
+        struct timespec ts = {0, (long)ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* --book N: filler entries to measure autocomplete on a full book. "zz"
+ * names sort after real ones, so an unmatched prefix searches them all. */
+static int sim_svc_fill(sim_svc_t *v, long n)
+{
+    for (long i = (long)ab_book_count(v->book); i < n; i++) {
         char alias[32], addr[64];
+        int rc;
 
         snprintf(alias, sizeof(alias), "zz user %04ld", i);
         snprintf(addr, sizeof(addr), "zz.user%04ld@example.test", i);
-        sim_fake_ab_add(f, alias, addr);
+        rc = ab_book_add(v->book, alias, addr);
+        if (rc != 0 && rc != AB_ERR_DUPLICATE) {
+            fprintf(stderr, "panel: --book: %s\n", ab_strerror(rc));
+            return -1;
+        }
     }
-    snprintf(f->gateway, sizeof(f->gateway), "mail.example.test");
-    snprintf(f->from_addr, sizeof(f->from_addr), "scanner@example.test");
-    snprintf(f->from_name, sizeof(f->from_name), "Enter your e-mail address");
-    snprintf(f->subject, sizeof(f->subject), "Scanned document");
-    f->setup.port = 25;
-    f->setup.tls = UI_TLS_STARTTLS;
-    f->setup.max_attachment = UI_MAXATT_5M;
+    return 0;
 }
 
-/* Advances the fake job by one tick and reports what happened. */
-static void sim_fake_tick(sim_fake_t *f, ui_t *ui)
+static int sim_svc_init(sim_svc_t *v)
 {
-    if (f->pending_test) {
-        f->pending_test = 0;
-        ui_dispatch(ui, &((ui_test_event_t){{UI_EV_TEST_RESULT}, 1, "Gateways OK (simulator fake)"}).base);
-    }
-    if (f->pending_find) {
-        static const char *const hosts[] = {"mail.example.test", "smtp.example.test"};
-        static const uint16_t ports[] = {25, 587};
+    struct ab_book_io io = {fw_nvstore_load_cb, fw_nvstore_save_cb, &v->book_store};
+    int rc, err;
 
-        f->pending_find = 0;
-        ui_dispatch(ui, &((ui_gateways_event_t){{UI_EV_GATEWAYS}, 2, hosts, ports}).base);
+    sim_clock_init(&sim_board.clock);
+    sim_rng_init(&sim_board.rng);
+    sim_scanner_init(&sim_board.scanner_ctx, &(struct sim_scanner_cfg){0});
+    sim_scanner_hal(&sim_board.scanner_ctx, &sim_board.scanner);
+    if (sim_storage_init(&sim_board.storage_ctx, v->net.state_dir) != 0) {
+        fprintf(stderr, "panel: cannot use the state directory %s\n", v->net.state_dir);
+        return -1;
     }
-    if (!f->job_running)
-        return;
-    f->job_ms += SIM_TICK_MS;
-    if (f->job_cancel) {
-        f->job_running = 0;
-        ui_dispatch(ui, &((ui_result_event_t){{UI_EV_JOB_RESULT}, 0, NULL, "scanning (stopped at the panel)",
-                                              NULL, "Nothing was sent. Start again when ready.", NULL})
-                             .base);
-    } else if (f->job_ms < 900) {
-        ui_dispatch(ui, &((ui_progress_event_t){{UI_EV_JOB_PROGRESS}, UI_STAGE_SCANNING, 1 + f->job_ms / 300, 3,
-                                                0, 0, 0, 0})
-                             .base);
-    } else if (f->job_ms < 1500) {
-        uint64_t total = 180000, sent = (uint64_t)(f->job_ms - 900) * total / 600;
-
-        ui_dispatch(ui, &((ui_progress_event_t){{UI_EV_JOB_PROGRESS}, UI_STAGE_SENDING, 3, 3, 1, 1, sent, total})
-                             .base);
-    } else {
-        char summary[UI_TEXT_MAX + 1];
-
-        f->job_running = 0;
-        snprintf(summary, sizeof(summary), "3 pages, 1 e-mail to %.120s", f->job_to);
-        ui_dispatch(ui, &((ui_result_event_t){{UI_EV_JOB_RESULT}, 1, summary, NULL, NULL, NULL, NULL}).base);
-    }
+    sim_storage_hal(&sim_board.storage_ctx, &sim_board.storage);
+    v->book = malloc(sizeof(*v->book));
+    v->test = calloc(1, sizeof(*v->test));
+    v->find = calloc(1, sizeof(*v->find));
+    if (v->book == NULL || v->test == NULL || v->find == NULL ||
+        fw_nvstore_init(&v->book_store, &sim_board.storage, "addrbook", AB_POOL_BYTES) != 0 ||
+        fw_nvstore_init(&v->set_store, &sim_board.storage, FW_SETTINGS_RECORD, FW_SETTINGS_IMAGE_MAX) != 0)
+        return -1;
+    ab_book_init(v->book, &io);
+    rc = ab_book_load(v->book);
+    if (rc != 0 && !(rc == AB_ERR_STORE && v->book->io_error == FW_NVSTORE_ERR_EMPTY))
+        fprintf(stderr, "panel: the local address book could not be read (%s): it starts empty\n",
+                ab_strerror(rc));
+    rc = fw_settings_load(&v->set, &v->set_store, &err);
+    if (rc < 0)
+        fprintf(stderr, "panel: the settings could not be read (%s): factory defaults\n",
+                err ? fw_nvstore_strerror(err) : "not a settings image");
+    else if (rc > 0)
+        fprintf(stderr, "panel: %d setting(s) were invalid and got their defaults\n", rc);
+    return 0;
 }
 
-/* ---- the script player ---- */
+static void sim_svc_free(sim_svc_t *v)
+{
+    if (v->act == SIM_ACT_JOB)
+        fw_job_free(&sim_board.job);
+    else if (v->act == SIM_ACT_TEST)
+        fw_job_free(v->test);
+    else if (v->act == SIM_ACT_FIND)
+        fw_find_free(v->find);
+    if (v->net_up)
+        sim_net_down();
+    if (v->book != NULL)
+        ab_book_free(v->book);
+    fw_nvstore_free(&v->book_store);
+    fw_nvstore_free(&v->set_store);
+    memset(&v->set, 0, sizeof(v->set));
+    free(v->book);
+    free(v->test);
+    free(v->find);
+    free(v->ca);
+    sim_storage_free(&sim_board.storage_ctx);
+}
+
+/* ---- the super-loop and the script player ---- */
 
 typedef struct sim_panel {
-    sim_fake_t fake;
+    sim_svc_t svc;
     ui_t ui;
     ui_render_t render;
     sim_display_t display;
     struct hal_display hal;
     uint16_t fb[UI_SCREEN_W * UI_SCREEN_H];
     uint16_t band[UI_SCREEN_W * 40];
-    uint32_t now;
+    uint32_t start_ms;
     uint64_t events;
 } sim_panel_t;
 
 static const char *const sim_screen_names[UI_SCR_COUNT] = {
     "home", "sign-in", "send", "keyboard", "addrbook", "options", "progress", "result", "admin", "setup"};
+
+/* Names of the text fields for `expect field`. */
+static const char *const sim_field_names[UI_F_COUNT] = {
+    "from",    "to",       "cc",      "bcc",       "subject",  "message",  "file-name",
+    "user",    "password", "ab-name", "ab-addr",   "gateway",  "port",     "smtp-user",
+    "smtp-pass", "def-from", "def-name", "def-subject"};
+
+static uint32_t sim_panel_now(const sim_panel_t *p)
+{
+    return hal_clock_now_ms(&sim_board.clock) - p->start_ms;
+}
 
 static int sim_panel_event(sim_panel_t *p, const ui_event_t *e)
 {
@@ -264,6 +660,22 @@ static int sim_panel_event(sim_panel_t *p, const ui_event_t *e)
     return rc == UI_ERR_BAD_ARG ? -1 : 0;
 }
 
+/* One frame: the services' slice (job, Test, Find), the clock tick, the
+ * dirty regions drawn, then sleep for the rest of the frame unless the job
+ * wants the CPU. */
+static int sim_panel_frame(sim_panel_t *p)
+{
+    uint32_t t0 = hal_clock_now_ms(&sim_board.clock), used;
+    int busy = sim_svc_frame(&p->svc, &p->ui);
+
+    if (sim_panel_event(p, &((ui_tick_event_t){{UI_EV_TICK}, sim_panel_now(p)}).base) != 0)
+        return -1;
+    used = hal_clock_now_ms(&sim_board.clock) - t0;
+    if (!busy && used < SIM_FRAME_MS)
+        sim_svc_idle(&p->svc, SIM_FRAME_MS - used);
+    return 0;
+}
+
 static int sim_panel_tap(sim_panel_t *p, int x, int y)
 {
     ui_touch_event_t t = {{UI_EV_TOUCH_DOWN}, (int16_t)x, (int16_t)y};
@@ -272,6 +684,74 @@ static int sim_panel_tap(sim_panel_t *p, int x, int y)
         return -1;
     t.base.type = UI_EV_TOUCH_UP;
     return sim_panel_event(p, &t.base);
+}
+
+/* The field called name (n bytes), or UI_F_COUNT. */
+static unsigned sim_panel_field(const char *name, size_t n)
+{
+    unsigned f = 0;
+
+    while (f < UI_F_COUNT && !(strlen(sim_field_names[f]) == n && strncmp(sim_field_names[f], name, n) == 0))
+        f++;
+    return f;
+}
+
+/* Taps the widget with this id on the current screen. */
+static int sim_panel_tap_id(sim_panel_t *p, unsigned id, int lineno)
+{
+    const ui_widget_t *w = ui_layout_find(&p->render.layout, (uint16_t)id);
+
+    if (w == NULL) {
+        fprintf(stderr, "panel: line %d: no such widget on the %s screen\n", lineno, sim_screen_names[p->ui.m.screen]);
+        return -1;
+    }
+    return sim_panel_tap(p, w->x + w->w / 2, w->y + w->h / 2);
+}
+
+/* 1 when the condition of `expect` / `until` (screen S, status T, field F
+ * V, suggestion ADDR|none) holds, 0 when not, -1 when it cannot be read. */
+static int sim_panel_holds(const sim_panel_t *p, const char *cond)
+{
+    const ui_model_t *m = &p->ui.m;
+
+    if (strncmp(cond, "screen ", 7) == 0)
+        return strcmp(cond + 7, sim_screen_names[m->screen]) == 0;
+    if (strncmp(cond, "status ", 7) == 0)
+        return strstr(m->status, cond + 7) != NULL;
+    if (strncmp(cond, "suggestion ", 11) == 0)
+        return strcmp(cond + 11, "none") == 0 ? !m->kb.has_suggestion
+                                               : m->kb.has_suggestion && strcmp(m->kb.suggestion.addr, cond + 11) == 0;
+    if (strcmp(cond, "result ok") == 0 || strcmp(cond, "result failed") == 0)
+        return m->screen == UI_SCR_RESULT && m->result.ok == (cond[7] == 'o');
+    if (strncmp(cond, "field ", 6) == 0) {
+        const char *name = cond + 6, *value = strchr(name, ' ');
+        unsigned f = sim_panel_field(name, value ? (size_t)(value - name) : strlen(name));
+
+        if (f < UI_F_COUNT)
+            return strcmp(m->field[f], value ? value + 1 : "") == 0;
+    }
+    return -1;
+}
+
+static void sim_panel_says(const sim_panel_t *p, int lineno, const char *cond)
+{
+    const ui_model_t *m = &p->ui.m;
+
+    fprintf(stderr, "panel: line %d: \"%s\" does not hold: screen %s, status \"%s\"", lineno, cond,
+            sim_screen_names[m->screen], m->status);
+    if (m->screen == UI_SCR_RESULT)
+        fprintf(stderr, ", result %s \"%s\" stage \"%s\" reply \"%s\" next \"%s\" rejected \"%s\"",
+                m->result.ok ? "ok" : "failed", m->result.summary, m->result.stage, m->result.reply, m->result.next,
+                m->result.rejected);
+    if (m->screen == UI_SCR_KEYBOARD)
+        fprintf(stderr, ", typed \"%s\"", m->kb.text);
+    for (unsigned f = 0; f < UI_F_COUNT; f++) {
+        size_t n = strlen(sim_field_names[f]);
+
+        if (strncmp(cond, "field ", 6) == 0 && strncmp(cond + 6, sim_field_names[f], n) == 0 && cond[6 + n] == ' ')
+            fprintf(stderr, ", %s is \"%s\"", sim_field_names[f], f == UI_F_PASSWORD || f == UI_F_SMTP_PASS ? "(secret)" : m->field[f]);
+    }
+    fputc('\n', stderr);
 }
 
 static int sim_panel_line(sim_panel_t *p, char *line, const char *snapdir, int lineno)
@@ -307,6 +787,21 @@ static int sim_panel_line(sim_panel_t *p, char *line, const char *snapdir, int l
                 sim_screen_names[p->ui.m.screen]);
         return -1;
     }
+    if (strcmp(line, "field") == 0 || strcmp(line, "book") == 0) {
+        /* field NAME: touch the field; book NAME: its Address Book button. */
+        unsigned f = sim_panel_field(arg, strlen(arg));
+
+        if (f == UI_F_COUNT)
+            goto bad;
+        return sim_panel_tap_id(p, (line[0] == 'f' ? UI_ID_FIELD : UI_ID_BOOK) + f, lineno);
+    }
+    if (strcmp(line, "clear") == 0) {
+        /* Backspace until the keyboard's text is empty. */
+        for (int i = 0; i <= UI_FIELD_MAX && p->ui.m.kb.len > 0; i++)
+            if (sim_panel_event(p, &((ui_key_event_t){{UI_EV_KEY}, UI_KEY_BACKSPACE}).base) != 0)
+                return -1;
+        return 0;
+    }
     if (strcmp(line, "type") == 0) {
         ui_text_event_t t = {{UI_EV_TEXT}, arg, strlen(arg)};
 
@@ -326,15 +821,31 @@ static int sim_panel_line(sim_panel_t *p, char *line, const char *snapdir, int l
         goto bad;
     }
     if (strcmp(line, "wait") == 0) {
-        long ms = strtol(arg, NULL, 10);
+        uint32_t t0 = sim_panel_now(p), ms = (uint32_t)strtoul(arg, NULL, 10);
 
-        for (long t = 0; t < ms; t += SIM_TICK_MS) {
-            p->now += SIM_TICK_MS;
-            sim_fake_tick(&p->fake, &p->ui);
-            if (sim_panel_event(p, &((ui_tick_event_t){{UI_EV_TICK}, p->now}).base) != 0)
+        do {
+            if (sim_panel_frame(p) != 0)
                 return -1;
-        }
+        } while (sim_panel_now(p) - t0 < ms);
         return 0;
+    }
+    if (strcmp(line, "until") == 0) {
+        /* until MS CONDITION: frames until it holds, failing after MS. */
+        char *cond;
+        uint32_t t0 = sim_panel_now(p), ms = (uint32_t)strtoul(arg, &cond, 10);
+        int h;
+
+        if (*cond++ != ' ')
+            goto bad;
+        while ((h = sim_panel_holds(p, cond)) == 0 && sim_panel_now(p) - t0 < ms)
+            if (sim_panel_frame(p) != 0)
+                return -1;
+        if (h == 1)
+            return 0;
+        if (h < 0)
+            goto bad;
+        sim_panel_says(p, lineno, cond);
+        return -1;
     }
     if (strcmp(line, "snap") == 0) {
         char path[4096];
@@ -350,17 +861,12 @@ static int sim_panel_line(sim_panel_t *p, char *line, const char *snapdir, int l
         return 0;
     }
     if (strcmp(line, "expect") == 0) {
-        if (strncmp(arg, "screen ", 7) == 0) {
-            if (strcmp(arg + 7, sim_screen_names[p->ui.m.screen]) == 0)
-                return 0;
-            fprintf(stderr, "panel: line %d: expected screen %s, on %s\n", lineno, arg + 7,
-                    sim_screen_names[p->ui.m.screen]);
-            return -1;
-        }
-        if (strncmp(arg, "status ", 7) == 0) {
-            if (strstr(p->ui.m.status, arg + 7) != NULL)
-                return 0;
-            fprintf(stderr, "panel: line %d: status is \"%s\"\n", lineno, p->ui.m.status);
+        int h = sim_panel_holds(p, arg);
+
+        if (h == 1)
+            return 0;
+        if (h == 0) {
+            sim_panel_says(p, lineno, arg);
             return -1;
         }
     }
@@ -369,50 +875,112 @@ bad:
     return -1;
 }
 
+static int sim_panel_read_ca(sim_svc_t *v, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    v->ca = malloc(SIM_CA_MAX);
+    if (f == NULL || v->ca == NULL) {
+        if (f != NULL)
+            fclose(f);
+        return -1;
+    }
+    n = fread(v->ca, 1, SIM_CA_MAX - 1, f);
+    fclose(f);
+    if (n == 0 || n == SIM_CA_MAX - 1)
+        return -1;
+    v->ca[n] = 0; /* Mbed TLS takes PEM with its NUL */
+    v->ca_len = n + 1;
+    return 0;
+}
+
+enum { SIM_PANEL_HEADLESS = SIM_OPT_NET_END, SIM_PANEL_SCRIPT, SIM_PANEL_SNAP, SIM_PANEL_BOOK, SIM_PANEL_STATS,
+       SIM_PANEL_PAGES, SIM_PANEL_CA, SIM_PANEL_HELP };
+
+static const char sim_panel_usage[] =
+    "usage: mfp-sim panel --headless --script FILE [--snap DIR] [--state DIR] [--book N]\n"
+    "                     [--pages N] [--ca FILE] [--stats] [network options]\n"
+    "The address book and the settings live in --state DIR (default build/state);\n"
+    "the network comes up at the first Start, Test or Find gateways.\n";
+
 int sim_panel_main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"headless", no_argument, NULL, 'H'}, {"script", required_argument, NULL, 's'},
-                                         {"snap", required_argument, NULL, 'o'}, {"book", required_argument, NULL, 'b'},
-                                         {"stats", no_argument, NULL, 'S'},     {"help", no_argument, NULL, 'h'},
+    static const struct option opts[] = {SIM_NET_LONG_OPTIONS,
+                                         {"headless", no_argument, NULL, SIM_PANEL_HEADLESS},
+                                         {"script", required_argument, NULL, SIM_PANEL_SCRIPT},
+                                         {"snap", required_argument, NULL, SIM_PANEL_SNAP},
+                                         {"book", required_argument, NULL, SIM_PANEL_BOOK},
+                                         {"stats", no_argument, NULL, SIM_PANEL_STATS},
+                                         {"pages", required_argument, NULL, SIM_PANEL_PAGES},
+                                         {"ca", required_argument, NULL, SIM_PANEL_CA},
+                                         {"help", no_argument, NULL, SIM_PANEL_HELP},
                                          {NULL, 0, NULL, 0}};
-    const char *script = NULL, *snapdir = ".";
+    const char *script = NULL, *snapdir = ".", *ca = NULL;
     int headless = 0, stats = 0, c, rc = 1, lineno = 0;
-    long book = 0;
+    long book = 0, pages = 1;
     sim_panel_t *p = NULL;
     FILE *f = NULL;
     char line[4096];
 
+    p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return 1;
+    p->svc.net = (struct sim_net_opts){.net = "tap", .lab = "mfplab", .tap = "tap0"};
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int r = sim_net_option(&p->svc.net, c, optarg);
+
+        if (r < 0) {
+            fprintf(stderr, "panel: bad value for --%s: '%s'\n", opts[c - SIM_OPT_NET].name, optarg);
+            rc = 2;
+            goto exit;
+        }
+        if (r > 0)
+            continue;
         switch (c) {
-        case 'H': headless = 1; break;
-        case 's': script = optarg; break;
-        case 'o': snapdir = optarg; break;
-        case 'b': book = strtol(optarg, NULL, 10); break;
-        case 'S': stats = 1; break;
-        case 'h':
-            printf("usage: mfp-sim panel --headless --script FILE [--snap DIR] [--book N] [--stats]\n");
-            return 0;
-        default: return 2;
+        case SIM_PANEL_HEADLESS: headless = 1; break;
+        case SIM_PANEL_SCRIPT: script = optarg; break;
+        case SIM_PANEL_SNAP: snapdir = optarg; break;
+        case SIM_PANEL_BOOK: book = strtol(optarg, NULL, 10); break;
+        case SIM_PANEL_PAGES: pages = strtol(optarg, NULL, 10); break;
+        case SIM_PANEL_CA: ca = optarg; break;
+        case SIM_PANEL_STATS: stats = 1; break;
+        case SIM_PANEL_HELP: fputs(sim_panel_usage, stdout); rc = 0; goto exit;
+        default: fputs(sim_panel_usage, stderr); rc = 2; goto exit;
         }
     }
     if (!headless || script == NULL) {
         fprintf(stderr, "panel: this build has no window: use --headless --script FILE\n");
-        return 2;
+        rc = 2;
+        goto exit;
+    }
+    if (book < 0 || book > AB_MAX_ENTRIES || pages < 1 || pages > SCAN_JOB_MAX_PAGES) {
+        fprintf(stderr, "panel: --book 0..%d, --pages 1..%d\n", AB_MAX_ENTRIES, SCAN_JOB_MAX_PAGES);
+        rc = 2;
+        goto exit;
+    }
+    p->svc.pages = (unsigned)pages;
+    if (ca != NULL && sim_panel_read_ca(&p->svc, ca) != 0) {
+        fprintf(stderr, "panel: --ca %s: cannot read it (64 KiB at most)\n", ca);
+        goto exit;
+    }
+    if (p->svc.net.state_dir == NULL && sim_state_default(&p->svc.net) != 0) {
+        fprintf(stderr, "panel: cannot find the executable's folder: use --state DIR\n");
+        goto exit;
     }
     f = fopen(script, "r");
     if (f == NULL) {
         fprintf(stderr, "panel: %s: %s\n", script, strerror(errno));
         goto exit;
     }
-    p = calloc(1, sizeof(*p));
-    if (p == NULL)
+    if (sim_svc_init(&p->svc) != 0 || sim_svc_fill(&p->svc, book) != 0)
         goto exit;
-    sim_fake_init(&p->fake, book);
+    p->start_ms = hal_clock_now_ms(&sim_board.clock);
     sim_display_init(&p->display, p->fb, UI_SCREEN_W, UI_SCREEN_H);
     p->hal.api = &sim_display_api;
     p->hal.ctx = &p->display;
-    ui_init(&p->ui, &(ui_services_t){&sim_fake_api, &p->fake}, 0);
+    ui_init(&p->ui, &(ui_services_t){&sim_svc_api, &p->svc}, 0);
     if (ui_render_init(&p->render, &p->hal, p->band, sizeof(p->band) / sizeof(p->band[0])) != 0 ||
         ui_render_frame(&p->render, &p->ui.m) != 0)
         goto exit;
@@ -422,16 +990,17 @@ int sim_panel_main(int argc, char **argv)
             goto exit;
     }
     if (stats)
-        printf("panel: %d lines, %llu events, %u frames, %llu pixels drawn, ui_t %zu bytes, renderer %zu bytes\n",
+        printf("panel: %d lines, %llu events, %u frames, %llu pixels drawn, ui_t %zu bytes, renderer %zu bytes, "
+               "address book %zu bytes (%zu entries)\n",
                lineno, (unsigned long long)p->events, (unsigned)p->render.stats.frames,
-               (unsigned long long)p->render.stats.pixels_total, sizeof(ui_t), sizeof(ui_render_t));
+               (unsigned long long)p->render.stats.pixels_total, sizeof(ui_t), sizeof(ui_render_t), ab_book_ram(),
+               ab_book_count(p->svc.book));
     rc = 0;
 exit:
     if (f != NULL)
         fclose(f);
-    if (p != NULL) {
-        ui_free(&p->ui);
-        free(p);
-    }
+    ui_free(&p->ui);
+    sim_svc_free(&p->svc);
+    free(p);
     return rc;
 }

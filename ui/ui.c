@@ -334,7 +334,7 @@ static ui_ret_t ui_st_sign_in(ui_t *ui, const ui_event_t *e)
             ui_status(ui, UI_STATUS_INFO, "Sign in to send e-mail", NULL);
         return UI_HANDLED;
     case UI_EV_EXIT:
-        if (m->screen != UI_SCR_KEYBOARD)
+        if (m->next != UI_SCR_KEYBOARD)
             ui_wipe(m->field[UI_F_PASSWORD], sizeof(m->field[UI_F_PASSWORD]));
         return UI_HANDLED;
     case UI_EV_PRESS:
@@ -725,7 +725,9 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
         }
         return UI_HANDLED;
     case UI_EV_EXIT:
-        if (m->screen != UI_SCR_KEYBOARD)
+        /* The typed password lives while its form is open (the keyboard
+         * edits its fields), and no longer. */
+        if (m->next != UI_SCR_KEYBOARD)
             ui_wipe(m->field[UI_F_SMTP_PASS], sizeof(m->field[UI_F_SMTP_PASS]));
         return UI_HANDLED;
     case UI_EV_TEST_RESULT: {
@@ -806,6 +808,7 @@ static void ui_tran(ui_t *ui, ui_screen_t to)
 {
     ui_model_t *m = &ui->m;
 
+    m->next = to;
     ui_states[m->screen](ui, &(ui_event_t){UI_EV_EXIT});
     m->prev = m->screen;
     m->screen = to;

@@ -15,7 +15,8 @@
 #  5. client flights, connections and bytes out for one e-mail and a three-part
 #     job to five recipients, plain and STARTTLS + AUTH: mfp-sim beside curl
 #     and msmtp sending the same messages; peak heap with TLS
-#     (tests/bench/flights.sh).
+#     (tests/bench/flights.sh);
+#  6. instructions per megabyte sent, plain and with TLS (tests/bench/tls_cost.sh).
 # Exits 1 only when a measurement cannot be made (build missing, lab down).
 set -u
 cd "$(dirname "$0")/../.."
@@ -296,3 +297,6 @@ echo "  tcpdump -r FILE.pcap -nn 'tcp port 25'   (payload to port 25 summed; fli
 
 echo
 BUILD=$BUILD sh tests/bench/flights.sh || exit 1
+
+echo
+BUILD=$BUILD sh tests/bench/tls_cost.sh || exit 1

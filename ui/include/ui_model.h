@@ -89,6 +89,7 @@ typedef struct ui_model {
     ui_screen_t screen;
     ui_screen_t back;          /* where Keyboard / Address book / More Options return */
     ui_screen_t prev;          /* the screen left last (entry actions look at it) */
+    ui_screen_t next;          /* the screen being entered (exit actions look at it) */
     char field[UI_F_COUNT][UI_FIELD_MAX + 1];
     uint8_t focus;             /* ui_field_t with the focus, or UI_F_NONE */
     uint8_t field_error;       /* ui_field_t refused last, or UI_F_NONE */

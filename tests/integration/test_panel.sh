@@ -1,0 +1,82 @@
+#!/bin/sh
+# The panel end to end in the simulator (mfp-sim panel --headless), with the
+# real services: the Local address book and the settings in --state, E-mail
+# Setup's Test against the lab's gateway, and a Send E-mail job that must
+# arrive at the lab's Postfix with the headers the panel set.
+# The scripts are tests/ui/*.panel; snapshots go to $PANEL_SNAP (or a
+# temporary folder).
+. "$(dirname "$0")/lib.sh"
+SIM=${PANEL_SIM:-$SIM}
+need_lab
+[ -x "$SIM" ] || { not_ok "$SIM must exist (make)"; finish; }
+
+STATE=$T_TMP/state
+SNAP=${PANEL_SNAP:-$T_TMP/snap}
+mkdir -p "$STATE" "$SNAP"
+RUN=$(date +%s)-$$
+SUBJ="Panel $RUN"
+BOB=$(find "$(sh sim/lab/mailbox bob)/new" -type f 2>/dev/null | wc -l)
+PASS=$LAB_AUTH_PASS
+# panel NAME SCRIPT [options]: one mfp-sim process playing SCRIPT.
+panel() {
+    name=$1
+    script=$2
+    shift 2
+    sed -e "s/@SUBJECT@/$SUBJ/g" -e "s/@USER@/$LAB_AUTH_USER/g" -e "s/@PASS@/$PASS/g" "$script" \
+        >"$T_TMP/$name.run"
+    # The lab's tap is shared: while another simulator holds it, wait (60 s).
+    for try in $(seq 30); do
+        "$SIM" panel --headless --state "$STATE" --snap "$SNAP" --script "$T_TMP/$name.run" "$@" \
+            >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" && return 0
+        grep -q 'tap0 is busy' "$T_TMP/$name.err" || return 1
+        sleep 2
+    done
+    return 1
+}
+why() { tail -3 "$T_TMP/$1.err" | tr '\n' ' '; }
+
+# 1. The Local address book through the panel, then autocomplete from it in
+#    a second process: the book was saved in --state.
+panel seed tests/ui/seed_book.panel
+check "address book: five names added with New (Name, Address) $(why seed)" [ $? -eq 0 ]
+check "the book is a record store's slot in --state" test -s "$STATE/addrbook.a"
+panel send_offline tests/ui/flow_send.panel
+check "after a restart: autocomplete (al, ОЛЬ, no match) fills To $(why send_offline)" [ $? -eq 0 ]
+
+# The player's checks can fail: a wrong expectation must stop the script.
+printf 'press E-mail\nexpect field subject not the default\n' >"$T_TMP/wrong.panel"
+panel wrong "$T_TMP/wrong.panel"
+check "a false expectation fails the run" [ $? -ne 0 ]
+check "... and says what the model held" grep -q 'subject is "Scanned document"' "$T_TMP/wrong.err"
+
+# 2. E-mail Setup: a wrong port fails, the submission port with STARTTLS and
+#    sign-in gives "Gateways OK"; saved.
+panel setup tests/ui/lab_setup.panel --ca "$LAB_CA_FILE"
+check "E-mail Setup: Test fails on a closed port, then Gateways OK on $LAB_AUTH_PORT with TLS and sign-in, saved $(why setup)" [ $? -eq 0 ]
+check "the settings are a record store's slot in --state" test -s "$STATE/settings.a"
+
+# 3. Restart: the settings are back (password not shown), then the Send
+#    E-mail flow to the lab.
+panel send tests/ui/lab_send.panel --ca "$LAB_CA_FILE" --pages 2
+check "after a restart: settings back, password not shown; Send E-mail ends in a sent result $(why send)" [ $? -eq 0 ]
+if grep -q -- "$PASS" "$T_TMP"/*.out "$T_TMP"/*.err; then
+    not_ok "the SMTP password never appears in the panel's output"
+else
+    ok "the SMTP password never appears in the panel's output"
+fi
+check "bob's Maildir receives the panel's message" sh sim/lab/wait-mail bob $((BOB + 1)) 20
+/usr/bin/python3 tests/integration/check_mail.py "$LAB_MAIL_DIR/bob" "$SUBJ" "$T_TMP/att" \
+    --header "To=bob@example.test" --header "Cc=carol@example.test" \
+    --header "From=Lab Scanner <$LAB_AUTH_USER>" >"$T_TMP/att.txt" 2>"$T_TMP/att.err"
+check "the message has the panel's Subject, From (display name), To and Cc $(cat "$T_TMP/att.err")" [ $? -eq 0 ]
+check "carol (Cc, from the address book) gets it too" grep -rqs "^Subject: $SUBJ" "$LAB_MAIL_DIR/carol/new"
+check "More Options: two JPEG pages ($(tr '\n' ' ' <"$T_TMP/att.txt"))" \
+    [ "$(grep -c ' image/jpeg ' "$T_TMP/att.txt")" = 2 ]
+first=$(ls "$T_TMP"/att/*.jpg 2>/dev/null | head -1)
+head=$(djpeg -pnm "$first" 2>/dev/null | head -c 20 | sed -n 1,2p | tr '\n' ' ')
+check "More Options: grey (P5) at 200 dpi, A4 = 1654x2339 (got '$head')" [ "$head" = "P5 1654 2339 " ]
+
+# 4. Stop during the scan: cancelled, nothing sent, the panel says so.
+panel stop tests/ui/lab_stop.panel --ca "$LAB_CA_FILE" --pages 5
+check "Stop cancels the job and the result says it failed $(why stop)" [ $? -eq 0 ]
+finish
