@@ -110,7 +110,8 @@ $(BUILD)/unit/%: tests/unit/%.c $(FW_SRC:%.c=$(AOBJ)/%.o) $(SIM_SRC:%.c=$(AOBJ)/
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/smtp_auth.c smtp/mime.c smtp/dns.c sim/sim_pnm.c \
-            scan/spool.c firmware/fw_journal.c firmware/fw_nvstore.c $(filter-out %_transport.c,$(wildcard addrbook/*.c)) \
+            scan/spool.c firmware/fw_journal.c firmware/fw_nvstore.c firmware/fw_settings.c firmware/fw_joblog.c \
+            $(filter-out %_transport.c,$(wildcard addrbook/*.c)) \
             tests/fake/fake_storage.c
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)

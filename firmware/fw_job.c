@@ -1,4 +1,5 @@
 #include "fw_job.h"
+#include "fw_joblog.h"
 #include "fw_journal.h"
 
 #include <stdarg.h>
@@ -251,6 +252,8 @@ void fw_job_free(fw_job_t *job)
     fw_job_close_readers(job);
     if (job->shrinking)
         scan_requant_job_abort(&job->shrink);
+    if (fw_job_finished(job) && !job->req.test_gateway)
+        fw_joblog_add(job->env.storage, job); /* the job log: best effort */
     if (!fw_job_queued(job)) {
         for (unsigned i = 0; i < scan_job_page_count(&job->scan) && !job->req.keep_spool; i++)
             spool_page_remove(job->env.storage, scan_job_page(&job->scan, i)->name);

@@ -306,8 +306,9 @@ int fw_job_finished(const fw_job_t *job);
 /* Stops the job (Stop key): aborts the connection, discards the spool. */
 void fw_job_cancel(fw_job_t *job);
 
-/* Releases everything. A finished job's spooled pages and journal are
- * removed; a queued one's are kept for fw_job_resume(). Safe on a zeroed job. */
+/* Releases everything. A finished job's result goes to the job log
+ * (fw_joblog.h) and its spooled pages and journal are removed; a queued
+ * one's are kept for fw_job_resume(). Safe on a zeroed job. */
 void fw_job_free(fw_job_t *job);
 
 /* The e-mail being sent (0-based), for progress. */

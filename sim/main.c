@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "fw_find.h"
 #include "fw_job.h"
+#include "fw_joblog.h"
 #include "fw_journal.h"
 #include "fw_loop.h"
 #include "fw_net.h"
@@ -51,12 +53,13 @@ static const char sim_usage[] =
     "  gateway test  the E-mail Setup Test: connect, greeting, EHLO, TLS with verification,\n"
     "            sign-in when configured, QUIT; says what the gateway offers (takes send's\n"
     "            gateway, TLS and sign-in options)\n"
+    "  log       the job log: the last jobs' results with the gateway's reply\n"
     "  queue list    the jobs queued in the state directory (waiting to retry, or cut off\n"
     "            by a power cut or --no-wait)\n"
-    "  ldap search PREFIX | test | signin USER | type TEXT   the directory (see ldap --help)\n"
     "  queue run     resumes every queued job with send's gateway, TLS, sign-in and retry\n"
     "            options, at the time its retry schedule says (--now: at once); e-mails the\n"
     "            gateway already accepted are not sent again\n"
+    "  ldap search PREFIX | test | signin USER | type TEXT   the directory (see ldap --help)\n"
     "\n"
     "Network options (every command that uses the network):\n"
     "  --net tap|slirp        tap: the lab's namespace, DHCP and DNS from the lab (default,\n"
@@ -187,6 +190,7 @@ static int sim_free_slot(const char **prefix);
 static int sim_queue(const struct sim_net_opts *o, const struct fw_job_request *settings,
                      const struct fw_job_env *env, int list);
 static int sim_run(const struct sim_net_opts *o, int no_wait);
+static int sim_log(const struct sim_net_opts *o);
 static int sim_split_list(char *s, const char **list, size_t *count, size_t max);
 static void sim_progress(void *arg, fw_job_t *job);
 static void sim_report(const struct sim_net_opts *o, const fw_job_t *job);
@@ -216,6 +220,8 @@ int main(int argc, char **argv)
         return sim_ldap_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "queue") && argc > 2 && !strcmp(argv[2], "list"))
         return sim_cmd_send(argc - 2, argv + 2, 4);
+    if (!strcmp(argv[1], "log"))
+        return sim_cmd_send(argc - 1, argv + 1, 5);
     fprintf(stderr, "mfp-sim: unknown command '%s'\n\n%s", argv[1], sim_usage);
     return 2;
 }
@@ -517,6 +523,11 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     env.net = &sim_board.net;
     env.band_buf = sim_board.band;
     env.band_buf_size = sizeof(sim_board.band);
+    if (test_gateway == 5) { /* log: no network */
+        rc = sim_log(&o);
+        sim_storage_free(&sim_board.storage_ctx);
+        return rc;
+    }
     if (test_gateway == 4) { /* queue list: no network */
         rc = sim_queue(&o, &req, &env, 1);
         sim_storage_free(&sim_board.storage_ctx);
@@ -576,6 +587,55 @@ static int sim_run(const struct sim_net_opts *o, int no_wait)
         for (size_t i = 0; i < sim_board.job.rcpt_count; i++)
             if (!sim_board.job.mails[m].rcpt_results[i].delivered)
                 return 3;
+    return 0;
+}
+
+/* The job log, newest first: a line per job, then the evidence. */
+static int sim_log(const struct sim_net_opts *o)
+{
+    static struct fw_joblog_entry log[FW_JOBLOG_MAX];
+    unsigned n;
+
+    if (fw_joblog_read(&sim_board.storage, log, &n) != 0)
+        return sim_fail(o, "log", "the job log cannot be read from the state directory");
+    for (unsigned i = 0; i < n; i++) {
+        const struct fw_joblog_entry *e = &log[i];
+        char when[32] = "time unknown";
+        time_t t = (time_t)e->time;
+        struct tm tm;
+
+        if (e->time > 0 && gmtime_r(&t, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        if (o->json) {
+            sim_json_t j;
+            sim_json_begin(&j, stdout);
+            sim_json_int(&j, "seq", e->seq);
+            sim_json_int(&j, "time", e->time);
+            sim_json_str(&j, "result", fw_joblog_result_name(e->result));
+            sim_json_int(&j, "pages", e->pages);
+            sim_json_int(&j, "emails", e->mails);
+            sim_json_int(&j, "recipients", e->rcpts);
+            sim_json_int(&j, "delivered", e->delivered);
+            sim_json_int(&j, "sessions", e->sessions);
+            sim_json_str(&j, "stage", e->stage);
+            sim_json_int(&j, "code", e->code);
+            sim_json_str(&j, "enhanced", e->enhanced);
+            sim_json_str(&j, "reply", e->reply);
+            sim_json_str(&j, "message", e->message);
+            sim_json_end(&j);
+            continue;
+        }
+        printf("%u. %s  %s: %u page(s), %u e-mail(s), %u of %u recipient(s), %u session(s)%s%s\n",
+               e->seq, when, fw_joblog_result_name(e->result), e->pages, e->mails, e->delivered,
+               e->rcpts, e->sessions, e->stage[0] ? ", at " : "", e->stage);
+        if (e->code)
+            printf("   gateway: %d %s%s%s\n", e->code, e->enhanced, e->enhanced[0] ? " " : "",
+                   e->reply);
+        if (e->result != FW_JOBLOG_SENT && e->message[0])
+            printf("   %s\n", e->message);
+    }
+    if (n == 0 && !o->json)
+        printf("the job log is empty\n");
     return 0;
 }
 

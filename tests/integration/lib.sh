@@ -3,7 +3,7 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
 . sim/lab/env
-SIM=$ROOT/build/mfp-sim
+SIM=${MFP_SIM:-$ROOT/build/mfp-sim} # MFP_SIM: another build (or a wrapper)
 T_PASS=0
 T_FAIL=0
 T_TMP=$(mktemp -d)

@@ -56,6 +56,9 @@ check "a refused recipient gives exit 3 (rc=$rc)" [ $rc -eq 3 ]
 check "the refused recipient is reported with the gateway's 550 5.1.1" \
     grep -q 'reject@example.test: REJECTED (550 5.1.1' "$T_TMP/part.out"
 check "the other recipient still gets the message" sh sim/lab/wait-mail erin 1 15
+"$SIM" log --state "$STATE" --json >"$T_TMP/log1.json"
+check "the job log's newest entry: partly sent, with the refused recipient's 550 5.1.1" \
+    sh -c "head -1 '$T_TMP/log1.json' | grep -q '\"result\":\"partly sent\".*\"code\":550,\"enhanced\":\"5.1.1\"'"
 
 # 3b. A gateway's recipient limit (452 4.5.3 past 2): the rest go in further
 # transactions of the same session, every recipient gets the message once.
@@ -141,6 +144,11 @@ rc=$?
 check "a refusing gateway makes mfp-sim exit 1 (rc=$rc)" [ $rc -eq 1 ]
 check "the output carries the gateway's 5xx reply ($(grep FAILED "$T_TMP/refuse.out"))" \
     grep -Eq 'FAILED at (sender|mail|rcpt|data): .*5[0-9][0-9] 5\.' "$T_TMP/refuse.out"
+
+# The job log keeps the evidence: the refusal above, newest first.
+"$SIM" log --state "$STATE" --json >"$T_TMP/log.json"
+check "the job log's newest entry is the refusal, with the gateway's 554 5.7.1 at sender" \
+    sh -c "head -1 '$T_TMP/log.json' | grep -q '\"result\":\"failed\".*\"stage\":\"sender\",\"code\":554,\"enhanced\":\"5.7.1\"'"
 
 # 5. Nothing listens: a clear connect error.
 "$SIM" send --state "$STATE" --to frank@example.test --gateway "$LAB_GW:2599" \

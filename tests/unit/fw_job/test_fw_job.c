@@ -13,6 +13,7 @@
 #include "fake_storage.h"
 #include "fake_sys.h"
 #include "fw_job.h"
+#include "fw_joblog.h"
 #include "fw_journal.h"
 
 struct fixture {
@@ -226,7 +227,14 @@ static void test_free_keeps_a_queued_job_and_a_cancelled_one_is_removed(void **s
     assert_int_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
     fw_job_cancel(&f->job);
     fw_job_free(&f->job);
-    assert_int_equal(fake_storage_count(&f->storage_ctx), 0);
+    /* Only the job log's entry is left: it says the job was stopped. */
+    struct fw_joblog_entry log[FW_JOBLOG_MAX];
+    unsigned n;
+    assert_int_equal(fake_storage_count(&f->storage_ctx), 1);
+    assert_int_equal(fw_joblog_read(&f->storage, log, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(log[0].result, FW_JOBLOG_FAILED);
+    assert_string_equal(log[0].stage, "cancel");
 }
 
 /* Two e-mails of one JPEG page each, queued and left (freed). */
@@ -318,7 +326,12 @@ static void test_resume_of_a_fully_delivered_job_is_done_without_sending(void **
     assert_int_equal(fw_job_resume(&f->job, &f->req, &f->env), 0);
     assert_int_equal(f->job.phase, FW_JOB_DONE);
     fw_job_free(&f->job);
-    assert_int_equal(fake_storage_count(&f->storage_ctx), 0);
+    /* Nothing left but the job log: the first (cancelled) job, then this one. */
+    struct fw_joblog_entry log[FW_JOBLOG_MAX];
+    unsigned n;
+    assert_int_equal(fw_joblog_read(&f->storage, log, &n), 0);
+    assert_int_equal(fake_storage_count(&f->storage_ctx), n);
+    assert_int_equal(log[0].result, FW_JOBLOG_SENT);
 }
 
 static void test_damaged_journal_is_refused_with_the_reason_and_removed(void **state)
