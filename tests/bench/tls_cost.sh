@@ -9,6 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 SIM=$BUILD/mfp-sim
+NET=${SIM_NET_ARGS:-} # e.g. "--tap t1 --mac 02:..": another tap of the lab
 . sim/lab/env
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -19,7 +20,7 @@ ir() {
     name=$1
     shift
     valgrind --tool=callgrind --callgrind-out-file="$T/$name.cg" "$SIM" send --state "$T/$name" \
-        $JOB "$@" >"$T/$name.json" 2>"$T/$name.err"
+        $JOB $NET "$@" >"$T/$name.json" 2>"$T/$name.err"
     rc=$?
     [ "$rc" -eq 0 ] || [ "$name" = packed -a "$rc" -eq 4 ] ||
         { echo "tls_cost: the $name run failed (rc $rc): $(tail -2 "$T/$name.err")"; exit 1; }
