@@ -16,6 +16,7 @@ struct cursor {
 };
 
 static int fw_joblog_open(struct fw_nvstore *s, const struct hal_storage *st, unsigned i);
+static int fw_joblog_entry_at(const struct hal_storage *st, unsigned i, struct fw_joblog_entry *e);
 static int fw_joblog_load(struct fw_nvstore *s, struct fw_joblog_entry *e);
 static void fw_joblog_fill(struct fw_joblog_entry *e, const fw_job_t *job);
 static void put_uint(struct cursor *c, uint64_t v, unsigned bytes);
@@ -35,12 +36,8 @@ int fw_joblog_add(const struct hal_storage *st, const fw_job_t *job)
 
     /* The slot to write: an empty or damaged one, else the oldest. */
     for (unsigned i = 0; i < FW_JOBLOG_MAX; i++) {
-        if (fw_joblog_open(&s, st, i) != 0)
-            return FW_JOBLOG_ERR_IO;
-        rc = fw_joblog_load(&s, &e);
-        fw_nvstore_free(&s);
-        if (rc == FW_NVSTORE_ERR_IO)
-            return FW_JOBLOG_ERR_IO;
+        if ((rc = fw_joblog_entry_at(st, i, &e)) == FW_JOBLOG_ERR_IO)
+            return rc;
         if (rc != 0)
             e.seq = 0;
         if (e.seq > newest)
@@ -74,20 +71,14 @@ int fw_joblog_add(const struct hal_storage *st, const fw_job_t *job)
 
 int fw_joblog_read(const struct hal_storage *st, struct fw_joblog_entry *out, unsigned *count)
 {
-    struct fw_nvstore s;
-
     *count = 0;
     for (unsigned i = 0; i < FW_JOBLOG_MAX; i++) {
         struct fw_joblog_entry e;
         unsigned at;
         int rc;
 
-        if (fw_joblog_open(&s, st, i) != 0)
-            return FW_JOBLOG_ERR_IO;
-        rc = fw_joblog_load(&s, &e);
-        fw_nvstore_free(&s);
-        if (rc == FW_NVSTORE_ERR_IO)
-            return FW_JOBLOG_ERR_IO;
+        if ((rc = fw_joblog_entry_at(st, i, &e)) == FW_JOBLOG_ERR_IO)
+            return rc;
         if (rc != 0)
             continue;
         /* Insertion by sequence number, newest first. */
@@ -110,6 +101,20 @@ static int fw_joblog_open(struct fw_nvstore *s, const struct hal_storage *st, un
 
     snprintf(name, sizeof(name), "jlog%u", i);
     return fw_nvstore_init(s, st, name, ENTRY_MAX);
+}
+
+/* Entry slot i: 0, FW_JOBLOG_ERR_IO, or another negative value when it is
+ * empty or damaged. */
+static int fw_joblog_entry_at(const struct hal_storage *st, unsigned i, struct fw_joblog_entry *e)
+{
+    struct fw_nvstore s;
+    int rc;
+
+    if (fw_joblog_open(&s, st, i) != 0)
+        return FW_JOBLOG_ERR_IO;
+    rc = fw_joblog_load(&s, e);
+    fw_nvstore_free(&s);
+    return rc == FW_NVSTORE_ERR_IO ? FW_JOBLOG_ERR_IO : rc;
 }
 
 /* 0 with *e filled, or an FW_NVSTORE_ERR_* (EMPTY, CORRUPT, ...) or -1 for
