@@ -55,6 +55,20 @@ else
 fi
 sed -n '/^sent:/,$p' "$T_TMP/good.out" # the figures, for the log
 
+# The budgets: everything in RAM at the peak within 512 KiB, and the job's
+# heap peak the same for 1 page and 10 (PDF, colour; 150 dpi keeps it short).
+total=$(sed -n 's/^ram: total in use at peak \([0-9]*\) B.*/\1/p' "$T_TMP/good.out")
+check "RAM in use at the peak is within 512 KiB (${total:-?} B)" [ "${total:-999999}" -le 524288 ]
+board_run one pages=1 dpi=150
+board_run ten pages=10 dpi=150
+peak() { sed -n 's/^ram: .*heap peak \([0-9]*\) of.*/\1/p' "$T_TMP/$1.out"; }
+p1=$(peak one)
+p10=$(peak ten)
+check "1 and 10 pages both sent ($(cat "$T_TMP/one.rc"), $(cat "$T_TMP/ten.rc"))" \
+    [ "$(cat "$T_TMP/one.rc")" -eq 0 -a "$(cat "$T_TMP/ten.rc")" -eq 0 ]
+check "the heap peak does not grow with the page count (1 page ${p1:-?} B, 10 pages ${p10:-?} B)" \
+    [ "${p1:-0}" -gt 0 -a "${p10:-999999999}" -le "${p1:-0}" ]
+
 # Another CA: the lab's gateway certificate does not chain to it.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Not the lab CA" \
     -addext "basicConstraints=critical,CA:TRUE" -keyout "$T_TMP/other.key" \
