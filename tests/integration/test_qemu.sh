@@ -55,6 +55,14 @@ else
 fi
 sed -n '/^sent:/,$p' "$T_TMP/good.out" # the figures, for the log
 
+# The image's budgets from its linker map (make size): flash within 1 MiB,
+# static RAM within 512 KiB.
+python3 tools/arm/size.py --map "${IMAGE%.elf}.map" --elf "$IMAGE" \
+    --board firmware/board_mps2_an385 >"$T_TMP/size.txt" 2>&1
+rc=$?
+check "the image is within its flash and static RAM budgets: $(grep '^flash' "$T_TMP/size.txt" | tr -s ' ')" [ "$rc" -eq 0 ]
+cat "$T_TMP/size.txt"
+
 # The budgets: everything in RAM at the peak within 512 KiB, and the job's
 # heap peak the same for 1 page and 10 (PDF, colour; 150 dpi keeps it short).
 total=$(sed -n 's/^ram: total in use at peak \([0-9]*\) B.*/\1/p' "$T_TMP/good.out")
