@@ -23,7 +23,7 @@ MSG=$(grep -l "^Subject: $SUBJ" "$LAB_MAIL_DIR"/alice/new/* | tail -1)
 echo "message:    $MSG"
 /usr/bin/python3 tests/integration/check_mail.py "$LAB_MAIL_DIR/alice" "$SUBJ" "$OUT/attachments" \
     --absent Bcc | sed 's/^/attachment: /' || exit 1
-if cmp -s "$OUT/attachments/scan.jpg" "$OUT/state/j-p0001.jpg"; then
+if cmp -s "$OUT/attachments/scan.jpg" "$OUT/state/q1-p0001.jpg"; then
     echo "check:      attachment is byte-identical to the spooled page"
 else
     echo "check:      attachment DIFFERS from the spooled page" >&2
