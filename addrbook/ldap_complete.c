@@ -9,6 +9,7 @@
 #include <string.h>
 
 static uint32_t ldap_ac_max(const ldap_complete_t *ac);
+static int ldap_ac_local(ldap_complete_t *ac);
 static void ldap_ac_start(ldap_complete_t *ac);
 static void ldap_ac_abandon(ldap_complete_t *ac);
 static ldap_complete_slot_t *ldap_ac_find(ldap_complete_t *ac, const char *key, size_t len,
@@ -83,6 +84,11 @@ int ldap_complete_input(ldap_complete_t *ac, const char *text, size_t len, uint3
     }
     memcpy(ac->text, text, len);
     ac->text_len = len;
+    /* The debounce only spares the server a search per key: what the cache
+     * holds is shown at once. */
+    if (ldap_ac_local(ac)) {
+        return 0;
+    }
     ac->key_pending = 1;
     ac->key_at = now_ms;
     ac->state = LDAP_COMPLETE_WAITING;
@@ -194,32 +200,45 @@ static uint32_t ldap_ac_max(const ldap_complete_t *ac)
     return m == 0 || m > LDAP_COMPLETE_MAX ? LDAP_COMPLETE_MAX : m;
 }
 
-/* The debounce ran out for ac->text: cache, local filter, or a search. */
-static void ldap_ac_start(ldap_complete_t *ac)
+/* Answer ac->text from the cache: its exact slot, or the results of a
+ * complete shorter prefix filtered here. 1 when answered, 0 when only the
+ * server can. */
+static int ldap_ac_local(ldap_complete_t *ac)
 {
     char key[sizeof(ac->cache[0].key)];
     size_t key_len = ldap_fold(ac->text, ac->text_len, key, sizeof(key));
     ldap_complete_slot_t *hit;
     int exact = 0;
-    int rc;
 
     hit = ldap_ac_find(ac, key, key_len, &exact);
-    if (hit != NULL && exact) {
+    if (hit == NULL) {
+        return 0;
+    }
+    if (exact) {
         hit->age = ++ac->clock;
         ac->slot = hit;
         ac->state = hit->complete ? LDAP_COMPLETE_DONE : LDAP_COMPLETE_PARTIAL;
         ac->stats.cache_hits++;
-        return;
+        return 1;
     }
     ac->slot = ldap_ac_new_slot(ac, key, key_len);
-    if (hit != NULL) {
-        ldap_ac_filter(ac->slot, hit);
-        ac->slot->complete = 1;
-        ac->slot->used = 1;
-        ac->state = LDAP_COMPLETE_DONE;
-        ac->stats.local_hits++;
-        return;
-    }
+    ldap_ac_filter(ac->slot, hit);
+    ac->slot->complete = 1;
+    ac->slot->used = 1;
+    ac->state = LDAP_COMPLETE_DONE;
+    ac->stats.local_hits++;
+    return 1;
+}
+
+/* The debounce ran out for ac->text, which the cache cannot answer: a
+ * search into a new slot. */
+static void ldap_ac_start(ldap_complete_t *ac)
+{
+    char key[sizeof(ac->cache[0].key)];
+    size_t key_len = ldap_fold(ac->text, ac->text_len, key, sizeof(key));
+    int rc;
+
+    ac->slot = ldap_ac_new_slot(ac, key, key_len);
     memcpy(ac->q, ac->text, ac->text_len);
     ac->spec.value_len = ac->text_len;
     ac->more = 0;

@@ -36,6 +36,9 @@ typedef struct {
 } ldap_sbuf_t;
 
 static int ldap_attr_check(const char *a);
+static int ldap_is_alpha(char c);
+static int ldap_is_digit(char c);
+static int ldap_is_keychar(char c);
 static int ldap_item_write(unsigned char **p, unsigned char *start, const ldap_filter_spec_t *spec,
                            const char *attr);
 static int ldap_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag);
@@ -188,28 +191,67 @@ int ldap_utf8_check(const char *s, size_t len)
 /* An attribute description: a keystring (ALPHA *(ALPHA / DIGIT / '-')) or
  * a numeric OID, then ";option"s. Anything else could smuggle filter syntax
  * into the string form. */
+/* RFC 4512 2.5: attributedescription = attributetype *(";" option), where
+ * attributetype is a descr (ALPHA *(ALPHA / DIGIT / "-")) or a numericoid
+ * (number 1*("." number), no leading zeros) and an option is
+ * 1*(ALPHA / DIGIT / "-"). Anything else would be refused by the server, or
+ * worse, typed into the settings by mistake and never noticed. */
 static int ldap_attr_check(const char *a)
 {
-    size_t i;
-    size_t n;
+    size_t i = 0;
+    size_t dots = 0;
+    size_t from;
 
-    if (a == NULL) {
+    if (a == NULL || a[0] == '\0' || strlen(a) > LDAP_ATTR_NAME_MAX) {
         return LDAP_ERR_BAD_ARGS;
     }
-    n = strlen(a);
-    if (n == 0 || n > LDAP_ATTR_NAME_MAX) {
-        return LDAP_ERR_BAD_ARGS;
-    }
-    for (i = 0; i < n; i++) {
-        char ch = a[i];
-        int alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-        int digit = ch >= '0' && ch <= '9';
-
-        if (!(alpha || digit || ch == '-' || ch == ';' || ch == '.')) {
+    if (ldap_is_alpha(a[0])) {
+        while (ldap_is_keychar(a[i])) {
+            i++;
+        }
+    } else {
+        for (;;) {
+            if (!ldap_is_digit(a[i]) || (a[i] == '0' && ldap_is_digit(a[i + 1]))) {
+                return LDAP_ERR_BAD_ARGS;
+            }
+            while (ldap_is_digit(a[i])) {
+                i++;
+            }
+            if (a[i] != '.') {
+                break;
+            }
+            i++;
+            dots++;
+        }
+        if (dots == 0) {
             return LDAP_ERR_BAD_ARGS;
         }
     }
-    return 0;
+    while (a[i] == ';') {
+        from = ++i;
+        while (ldap_is_keychar(a[i])) {
+            i++;
+        }
+        if (i == from) {
+            return LDAP_ERR_BAD_ARGS;
+        }
+    }
+    return a[i] == '\0' ? 0 : LDAP_ERR_BAD_ARGS;
+}
+
+static int ldap_is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int ldap_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int ldap_is_keychar(char c)
+{
+    return ldap_is_alpha(c) || ldap_is_digit(c) || c == '-';
 }
 
 /* (attr=value*) as substrings with an initial, or (attr=value) as an

@@ -13,8 +13,12 @@
  *
  * Behaviour (tested in tests/unit/ldap_complete):
  * - A new text abandons the search in flight at once (its results would be
- *   for an older prefix) and, after debounce_ms without another key,
- *   starts one for the new text. An empty text clears everything.
+ *   for an older prefix). When the cache (below) answers the new text, the
+ *   answer is there when ldap_complete_input() returns (state DONE or
+ *   PARTIAL, no debounce, nothing sent, even with the connection down);
+ *   otherwise, after debounce_ms without another key, a search starts for
+ *   it. The debounce only spares the server one search per key. An empty
+ *   text clears everything.
  * - Results are cached for the session by prefix (ASCII, Latin-1 and
  *   Cyrillic letters compared without case). The same prefix again is
  *   answered from the cache. A longer prefix whose shorter prefix returned

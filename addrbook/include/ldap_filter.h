@@ -37,7 +37,9 @@ extern const char *const ldap_filter_default_attrs[5];
 
 /* Check spec: value valid UTF-8 of 1..LDAP_PREFIX_MAX bytes (NUL allowed,
  * it is escaped), attributes 1..LDAP_FILTER_ATTRS_MAX well-formed
- * descriptions (letters, digits, '-', ';' or a dotted OID). 0,
+ * RFC 4512 descriptions (a name that starts with a letter, then letters,
+ * digits and '-'; or a dotted OID such as 2.5.4.3; each optionally followed
+ * by ";option"s). 0,
  * LDAP_ERR_BAD_ARGS or LDAP_ERR_BAD_UTF8. */
 int ldap_filter_check(const ldap_filter_spec_t *spec);
 

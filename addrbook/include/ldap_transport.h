@@ -1,14 +1,10 @@
-/* LDAP transport: binds the sans-IO client (ldap_client.h) to lwIP's altcp
- * API, as smtp_transport.h does for SMTP. Resolves the server (IP literal, or
- * a name through lwIP's DNS), connects over plain TCP, LDAPS (TLS from the
- * first byte) or TCP then StartTLS, moves bytes both ways as the TCP window
- * allows, and ticks the client's timers. Runs inside the super-loop: nothing
- * here blocks.
- *
- * TLS uses the SMTP side's binding (smtp_tls.h: Mbed TLS configuration,
- * TLS 1.2 minimum, certificate and host name or IP SAN verification) so both
- * protocols obey one set of certificate rules. A failed handshake or
- * verification aborts the connection before any LDAP byte moves over it.
+/* LDAP transport: binds the sans-IO client (ldap_client.h) to the network
+ * connection (net_conn.h), as smtp_transport.h does for SMTP: DNS, plain
+ * TCP, LDAPS (TLS from the first byte) or TCP then StartTLS, with
+ * smtp_tls.h's certificate rules (one set for both protocols), window-aware
+ * writes, stage timeouts. A failed handshake or verification aborts the
+ * connection before any LDAP byte moves over it. Runs inside the super-loop:
+ * nothing here blocks.
  *
  *   ldap_transport_open(&t, &client, clock, host, port, &tls, timeout_ms);
  *   every loop turn:  ldap_transport_poll(&t);
@@ -25,11 +21,10 @@
 
 #include "hal/hal_clock.h"
 #include "ldap_client.h"
-#include "lwip/altcp.h"
-#include "lwip/ip_addr.h"
+#include "net_conn.h"
 #include "smtp_tls.h"
 
-#define LDAP_TRANSPORT_HOST_MAX 255
+#define LDAP_TRANSPORT_HOST_MAX NET_CONN_HOST_MAX
 
 /* Default bound of each stage before the client runs (DNS, TCP connect,
  * TLS handshake) when open() gets timeout_ms 0. */
@@ -37,11 +32,11 @@
 #define LDAP_TRANSPORT_TIMEOUT_MS 10000u
 #endif
 
-#define LDAP_TRANSPORT_ERR_BAD_ARGS (-0x0801)
-#define LDAP_TRANSPORT_ERR_DNS      (-0x0802) /* the server name did not resolve */
-#define LDAP_TRANSPORT_ERR_CONNECT  (-0x0803) /* refused or unreachable */
-#define LDAP_TRANSPORT_ERR_MEM      (-0x0804) /* lwIP out of pcbs or buffers */
-#define LDAP_TRANSPORT_ERR_TIMEOUT  (-0x0805) /* DNS or the TCP connect took too long */
+#define LDAP_TRANSPORT_ERR_BAD_ARGS NET_CONN_ERR_BAD_ARGS
+#define LDAP_TRANSPORT_ERR_DNS      NET_CONN_ERR_DNS     /* the server name did not resolve */
+#define LDAP_TRANSPORT_ERR_CONNECT  NET_CONN_ERR_CONNECT /* refused or unreachable */
+#define LDAP_TRANSPORT_ERR_MEM      NET_CONN_ERR_MEM     /* lwIP out of pcbs or buffers */
+#define LDAP_TRANSPORT_ERR_TIMEOUT  NET_CONN_ERR_TIMEOUT /* DNS or the TCP connect took too long */
 
 typedef enum ldap_tls_mode {
     LDAP_TLS_NONE = 0,   /* plain TCP (passwords only with allow_cleartext) */
@@ -49,14 +44,13 @@ typedef enum ldap_tls_mode {
     LDAP_TLS_LDAPS       /* TLS from the first byte (port 636) */
 } ldap_tls_mode_t;
 
-typedef enum ldap_transport_state {
-    LDAP_TRANSPORT_IDLE = 0,
-    LDAP_TRANSPORT_RESOLVING,
-    LDAP_TRANSPORT_CONNECTING,    /* TCP (LDAPS: and the handshake) */
-    LDAP_TRANSPORT_TLS_HANDSHAKE, /* StartTLS accepted: handshake running, no LDAP byte moves */
-    LDAP_TRANSPORT_CONNECTED,     /* the client runs */
-    LDAP_TRANSPORT_DONE           /* closed; see error and the client's fail */
-} ldap_transport_state_t;
+typedef net_conn_state_t ldap_transport_state_t;
+#define LDAP_TRANSPORT_IDLE          NET_CONN_IDLE
+#define LDAP_TRANSPORT_RESOLVING     NET_CONN_RESOLVING
+#define LDAP_TRANSPORT_CONNECTING    NET_CONN_CONNECTING    /* TCP (LDAPS: and the handshake) */
+#define LDAP_TRANSPORT_TLS_HANDSHAKE NET_CONN_TLS_HANDSHAKE /* StartTLS accepted: no LDAP byte moves */
+#define LDAP_TRANSPORT_CONNECTED     NET_CONN_CONNECTED     /* the client runs */
+#define LDAP_TRANSPORT_DONE          NET_CONN_DONE          /* closed; see error and the client's fail */
 
 typedef struct ldap_transport_tls {
     ldap_tls_mode_t mode;
@@ -65,33 +59,12 @@ typedef struct ldap_transport_tls {
     const char *verify_name;
 } ldap_transport_tls_t;
 
-typedef struct ldap_transport_stats {
-    uint32_t connect_ms;      /* open() to TCP connected (LDAPS: handshake included) */
-    uint32_t segments_out;    /* altcp_output() calls with LDAP bytes */
-    uint64_t app_bytes_out;   /* LDAP bytes handed to the stack (before TLS) */
-    uint64_t app_bytes_in;    /* LDAP bytes received (after TLS) */
-} ldap_transport_stats_t;
+/* connect_ms, segments_out, app_bytes_out, app_bytes_in: see net_conn.h. */
+typedef net_conn_stats_t ldap_transport_stats_t;
 
-typedef struct ldap_transport {
-    ldap_transport_stats_t stats; /* public, read-only */
-    ldap_client_t *client;
-    const struct hal_clock *clock;
-    struct altcp_pcb *pcb;
-    ldap_transport_state_t state;
-    int error;               /* 0, LDAP_TRANSPORT_ERR_* or SMTP_TLS_ERR_* (see tls_info) */
-    int lwip_err;            /* the stack's err_t behind error */
-    int aborted;             /* the pcb was aborted (a callback must return ERR_ABRT) */
-    int started;             /* ldap_client_start() was called */
-    char host[LDAP_TRANSPORT_HOST_MAX + 1];
-    uint16_t port;
-    ip_addr_t addr;          /* the server's address once resolved */
-    ldap_transport_tls_t tls;
-    int tls_active;          /* pcb is a TLS pcb */
-    uint32_t timeout_ms;
-    uint32_t open_ms;
-    uint32_t stage_ms;       /* when the current stage (DNS, connect, handshake) began */
-    smtp_tls_info_t tls_info; /* version, cipher suite, verification, failure */
-} ldap_transport_t;
+/* A net_conn_t carrying an LDAP client: public fields (stats, state, error,
+ * lwip_err, tls_active, tls_info) as net_conn.h says. */
+typedef net_conn_t ldap_transport_t;
 
 /* Starts resolving host and connecting to port; the client (initialised,
  * not started) runs over the connection once it is up (LDAPS: verified).

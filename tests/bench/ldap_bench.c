@@ -84,7 +84,8 @@ static void bench_drain(ldap_client_t *c)
     (void)ldap_client_sent(c, len);
 }
 
-__attribute__((noinline)) static int ldap_bench_decode(ldap_client_t *c, const uint8_t *p, size_t len)
+__attribute__((noinline)) static int ldap_bench_decode(ldap_client_t *c, const uint8_t *p,
+                                                       size_t len)
 {
     size_t off;
 
@@ -102,8 +103,8 @@ int main(int argc, char **argv)
 {
     static const char *const attrs[] = {"displayName", "mail"};
     ldap_filter_spec_t spec = {"a", 1, ldap_filter_default_attrs, 5, 0, "mail"};
-    ldap_search_t s = {"dc=example,dc=test", LDAP_SCOPE_SUB, &spec, attrs, 2,
-                       LDAP_ENTRIES_MAX, 0, 0};
+    ldap_search_t s = {
+        "dc=example,dc=test", LDAP_SCOPE_SUB, &spec, attrs, 2, LDAP_ENTRIES_MAX, 0, 0};
     ldap_config_t cfg;
     static ldap_client_t c;
     bench_count_t n;
@@ -132,8 +133,8 @@ int main(int argc, char **argv)
     memset(&n, 0, sizeof n);
     cfg.event = bench_event;
     cfg.event_arg = &n;
-    if (ldap_client_init(&c, &cfg, bench_out, sizeof bench_out) != 0 || ldap_client_start(&c, 0) != 0 ||
-        ldap_client_bind(&c, NULL, NULL) != 1) {
+    if (ldap_client_init(&c, &cfg, bench_out, sizeof bench_out) != 0 ||
+        ldap_client_start(&c, 0) != 0 || ldap_client_bind(&c, NULL, NULL) != 1) {
         fprintf(stderr, "ldap_bench: cannot start the client\n");
         goto exit;
     }

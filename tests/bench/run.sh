@@ -16,7 +16,10 @@
 #     job to five recipients, plain and STARTTLS + AUTH: mfp-sim beside curl
 #     and msmtp sending the same messages; peak heap with TLS
 #     (tests/bench/flights.sh);
-#  6. instructions per megabyte sent, plain and with TLS (tests/bench/tls_cost.sh).
+#  6. instructions per megabyte sent, plain and with TLS (tests/bench/tls_cost.sh);
+#  7. the directory: round trips and bytes per keystroke, instructions per
+#     decoded entry, peak heap, time to the first suggestion beside ldapsearch
+#     (tests/bench/ldap.sh).
 # Exits 1 only when a measurement cannot be made (build missing, lab down).
 set -u
 cd "$(dirname "$0")/../.."
@@ -300,3 +303,6 @@ BUILD=$BUILD sh tests/bench/flights.sh || exit 1
 
 echo
 BUILD=$BUILD sh tests/bench/tls_cost.sh || exit 1
+
+echo
+BUILD=$BUILD sh tests/bench/ldap.sh || exit 1

@@ -397,6 +397,85 @@ static void test_filter_escapes_every_rfc4515_special_and_checks_utf8(void **sta
     assert_int_equal(ldap_filter_check(&spec), LDAP_ERR_BAD_ARGS);
 }
 
+/* (mail=*) checked by hand against RFC 4511 4.5.1 / RFC 4515 3:
+ *   Filter CHOICE present [7] AttributeDescription, implicit, primitive:
+ *   tag 0x80|7 = 0x87, length 4, the bytes of "mail" (no OCTET STRING tag
+ *   inside: IMPLICIT replaces it). In the SearchRequest it sits between
+ *   typesOnly (01 01 00) and the attribute list. */
+static void test_presence_only_filter_string_and_ber_by_hand(void **state)
+{
+    static const char *const attrs[] = {"mail"};
+    ldap_filter_spec_t spec = {NULL, 0, NULL, 0, 0, "mail"};
+    ldap_search_t s = {"dc=example,dc=test", LDAP_SCOPE_SUB, &spec, attrs, 1, 0, 0, 0};
+    static const unsigned char want[] = {0x87, 0x04, 'm', 'a', 'i', 'l'};
+    unsigned char buf[16];
+    unsigned char *p = buf + sizeof buf;
+    char str[16];
+    fixture_t f;
+
+    (void)state;
+    assert_int_equal(ldap_filter_check(&spec), 0);
+    assert_int_equal(ldap_filter_string(&spec, str, sizeof str), 8);
+    assert_string_equal(str, "(mail=*)");
+    assert_int_equal(ldap_filter_string(&spec, str, 8), LDAP_ERR_NO_ROOM); /* no room for NUL */
+    assert_int_equal(ldap_filter_ber_write(&p, buf, &spec), (int)sizeof want);
+    assert_ptr_equal(p, buf + sizeof buf - sizeof want);
+    assert_memory_equal(p, want, sizeof want);
+    /* Too little room: an error, and nothing written below start. */
+    p = buf + 5;
+    assert_int_equal(ldap_filter_ber_write(&p, buf, &spec), LDAP_ERR_NO_ROOM);
+    assert_true(p >= buf);
+
+    /* The whole request: 30 36 (msgid 2) 63 31 base scope=2 deref=0
+     * size=50 time=0 typesOnly=FALSE, filter 87 04 "mail", attrs (mail). */
+    fx_init(&f, 1);
+    f.c.next_id = 2;
+    assert_int_equal(ldap_client_search(&f.c, &s), 2);
+    expect_out(&f, "30360201026331041264633d6578616d706c652c64633d746573740a01020a0100020132020100"
+                   "010100" "87046d61696c" "300604046d61696c");
+
+    /* Refused shapes: no attribute at all, a bad one, a value without an
+     * attribute to match it against. */
+    spec.present = NULL;
+    assert_int_equal(ldap_filter_check(&spec), LDAP_ERR_BAD_ARGS);
+    assert_int_equal(ldap_filter_string(&spec, str, sizeof str), LDAP_ERR_BAD_ARGS);
+    spec.present = "ma il";
+    assert_int_equal(ldap_filter_check(&spec), LDAP_ERR_BAD_ARGS);
+    spec.present = "mail=*)(cn";
+    p = buf + sizeof buf;
+    assert_int_equal(ldap_filter_ber_write(&p, buf, &spec), LDAP_ERR_BAD_ARGS);
+    assert_ptr_equal(p, buf + sizeof buf);
+    spec.present = "mail";
+    spec.value = "a";
+    spec.value_len = 1;
+    assert_int_equal(ldap_filter_check(&spec), LDAP_ERR_BAD_ARGS);
+}
+
+static void test_attribute_names_follow_rfc4512(void **state)
+{
+    static const char *const good[] = {"cn", "sAMAccountName", "x-Custom-1", "2.5.4.3",
+                                       "0.9.2342.19200300.100.1.3", "cn;lang-en", "mail;x;y"};
+    static const char *const bad[] = {"", "1abc", "-mail", "1", "01.2", "2.5..4", "2.5.4.3.",
+                                      ".2", "cn;", "cn;;x", "ma il", "mail=*", "m_ail", "cn)(x"};
+    const char *one[1];
+    ldap_filter_spec_t spec = {"a", 1, one, 1, 0, NULL};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        one[0] = good[i];
+        if (ldap_filter_check(&spec) != 0) {
+            fail_msg("refused %s", good[i]);
+        }
+    }
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        one[0] = bad[i];
+        if (ldap_filter_check(&spec) != LDAP_ERR_BAD_ARGS) {
+            fail_msg("accepted %s", bad[i]);
+        }
+    }
+}
+
 static void test_starttls_request_response_and_injected_bytes(void **state)
 {
     fixture_t f;
@@ -827,6 +906,8 @@ int main(void)
         cmocka_unit_test(test_injection_attempt_is_escaped_and_sent_as_a_literal_value),
         cmocka_unit_test(test_equality_filter_bytes_match_ldapsearch),
         cmocka_unit_test(test_filter_escapes_every_rfc4515_special_and_checks_utf8),
+        cmocka_unit_test(test_presence_only_filter_string_and_ber_by_hand),
+        cmocka_unit_test(test_attribute_names_follow_rfc4512),
         cmocka_unit_test(test_starttls_request_response_and_injected_bytes),
         cmocka_unit_test(test_password_bind_in_cleartext_is_refused_unless_allowed),
         cmocka_unit_test(test_password_is_wiped_from_the_buffer_once_sent_and_on_free),

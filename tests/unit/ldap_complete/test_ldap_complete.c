@@ -304,6 +304,145 @@ static void test_errors_give_a_message_and_empty_text_clears(void **state)
     assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_ERROR);
 }
 
+
+/* Typed without a tick: only ldap_complete_input() runs for the key. */
+static void key(fx_t *f, const char *text, uint32_t now)
+{
+    assert_int_equal(ldap_complete_input(&f->ac, text, strlen(text), now), 0);
+    drain(f);
+}
+
+/* "an" searched and answered completely with three entries at t=150. */
+static void fx_an_answered(fx_t *f)
+{
+    fx_init(f, 5);
+    key(f, "an", 0);
+    ldap_complete_tick(&f->ac, 150);
+    drain(f);
+    entry(f, f->last_id, "Ann Lee", "ann.lee@example.test");
+    entry(f, f->last_id, "Bob Anders", "bob@example.test");
+    entry(f, f->last_id, "Andrea Ruiz", "andrea@example.test");
+    done(f, f->last_id, 0);
+    assert_int_equal(f->requests, 1);
+    assert_int_equal(ldap_complete_state(&f->ac), LDAP_COMPLETE_DONE);
+}
+
+static void test_a_cached_prefix_is_answered_at_once_without_the_debounce(void **state)
+{
+    fx_t f;
+    size_t n;
+
+    (void)state;
+    fx_an_answered(&f);
+    key(&f, "a", 1000);          /* not cached: waits for the debounce */
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_WAITING);
+    (void)ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 0);
+    key(&f, "an", 1010);         /* cached: shown before any tick */
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_DONE);
+    (void)ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(f.ac.stats.cache_hits, 1);
+    /* The debounce of "a" was cancelled: no tick sends anything later. */
+    ldap_complete_tick(&f.ac, 5000);
+    drain(&f);
+    assert_int_equal(f.requests, 1);
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_DONE);
+}
+
+static void test_a_longer_prefix_of_complete_results_is_filtered_at_once(void **state)
+{
+    fx_t f;
+    const ldap_suggestion_t *r;
+    size_t n;
+
+    (void)state;
+    fx_an_answered(&f);
+    key(&f, "and", 1000);
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_DONE);
+    r = ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0].mail, "bob@example.test");
+    assert_string_equal(r[1].mail, "andrea@example.test");
+    key(&f, "andr", 1001);       /* from the new "and" slot, still at once */
+    r = ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(r[0].mail, "andrea@example.test");
+    key(&f, "andx", 1002);       /* no match: an empty, complete answer */
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_DONE);
+    (void)ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(f.ac.stats.local_hits, 3);
+    ldap_complete_tick(&f.ac, 5000);
+    drain(&f);
+    assert_int_equal(f.requests, 1);
+}
+
+static void test_a_key_answered_from_the_cache_abandons_the_search_in_flight(void **state)
+{
+    fx_t f;
+    int old;
+    size_t n;
+
+    (void)state;
+    fx_an_answered(&f);
+    key(&f, "b", 1000);
+    ldap_complete_tick(&f.ac, 1150);
+    drain(&f);
+    old = f.last_id;
+    assert_int_equal(f.requests, 2);
+    key(&f, "an", 1200);         /* back to a cached text while "b" runs */
+    assert_int_equal(f.abandons, 1);
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_DONE);
+    /* The abandoned search's late answers change nothing. */
+    entry(&f, old, "Bea Old", "bea@example.test");
+    done(&f, old, 0);
+    (void)ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_DONE);
+}
+
+static void test_partial_results_answer_their_own_prefix_at_once_but_not_longer_ones(void **state)
+{
+    fx_t f;
+    size_t n;
+
+    (void)state;
+    fx_init(&f, 2);
+    key(&f, "a", 0);
+    ldap_complete_tick(&f.ac, 150);
+    drain(&f);
+    entry(&f, f.last_id, "A1", "a1@example.test");
+    entry(&f, f.last_id, "A2", "a2@example.test");
+    done(&f, f.last_id, 4); /* sizeLimitExceeded */
+    key(&f, "ab", 500);     /* "a" is partial: ask the server, after the debounce */
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_WAITING);
+    key(&f, "a", 510);      /* its own slot: shown at once, still partial */
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_PARTIAL);
+    (void)ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 2);
+    ldap_complete_tick(&f.ac, 2000);
+    drain(&f);
+    assert_int_equal(f.requests, 1);
+}
+
+static void test_cached_answers_still_show_when_the_connection_is_gone(void **state)
+{
+    fx_t f;
+    size_t n;
+
+    (void)state;
+    fx_an_answered(&f);
+    ldap_client_closed(&f.c, 900);
+    key(&f, "ann", 1000);
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_DONE);
+    (void)ldap_complete_results(&f.ac, &n);
+    assert_int_equal(n, 1);
+    key(&f, "x", 1100);     /* needs the server: the error, after the debounce */
+    ldap_complete_tick(&f.ac, 1250);
+    assert_int_equal(ldap_complete_state(&f.ac), LDAP_COMPLETE_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +452,11 @@ int main(void)
         cmocka_unit_test(test_cyrillic_prefix_is_matched_without_case),
         cmocka_unit_test(test_truncated_results_are_partial_and_a_longer_prefix_asks_again),
         cmocka_unit_test(test_errors_give_a_message_and_empty_text_clears),
+        cmocka_unit_test(test_a_cached_prefix_is_answered_at_once_without_the_debounce),
+        cmocka_unit_test(test_a_longer_prefix_of_complete_results_is_filtered_at_once),
+        cmocka_unit_test(test_a_key_answered_from_the_cache_abandons_the_search_in_flight),
+        cmocka_unit_test(test_partial_results_answer_their_own_prefix_at_once_but_not_longer_ones),
+        cmocka_unit_test(test_cached_answers_still_show_when_the_connection_is_gone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
