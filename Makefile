@@ -113,10 +113,10 @@ FUZZ_LIB := smtp/smtp_reply.c smtp/smtp_session.c smtp/smtp_auth.c smtp/mime.c s
             scan/spool.c firmware/fw_journal.c firmware/fw_nvstore.c firmware/fw_settings.c firmware/fw_joblog.c \
             $(filter-out %_transport.c,$(wildcard addrbook/*.c)) \
             tests/fake/fake_storage.c
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(LWIP_OK)
 	@mkdir -p $(dir $@)
 	@echo '  FUZZ  $@'
-	@clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(DEFS) $(INC) -Itests/fake -o $@ $^ -lmbedcrypto -lz
+	@clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(DEFS) $(INC) -Itests/fake -o $@ $(filter %.c,$^) -lmbedcrypto -lz
 
 # Long fuzz runs (FUZZ_SECONDS each); make test runs them for 15 s.
 fuzz: $(FUZZ_BIN)
