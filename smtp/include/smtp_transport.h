@@ -1,38 +1,39 @@
-/* SMTP transport: binds the sans-IO engine (smtp_session.h) to lwIP's altcp
- * API. Resolves the gateway (IP literal, or a name through lwIP's DNS),
- * connects, moves bytes both ways as the TCP window allows, and ticks the
- * engine's timers. Runs inside the super-loop: nothing here blocks. */
+/* SMTP transport: binds the sans-IO engine (smtp_session.h) to the network
+ * connection (net_conn.h: lwIP altcp, DNS, TLS from the start or by STARTTLS
+ * with smtp_tls.h's certificate rules, window-aware writes, timeouts).
+ * An SMTP transport is a net_conn_t carrying an SMTP session: its public
+ * fields (state, error, lwip_err, tls_active, tls_info, stats) are
+ * net_conn.h's. Runs inside the super-loop: nothing here blocks. */
 #ifndef SMTP_TRANSPORT_H
 #define SMTP_TRANSPORT_H
 
 #include <stdint.h>
 
 #include "hal/hal_clock.h"
-#include "lwip/altcp.h"
-#include "lwip/ip_addr.h"
+#include "net_conn.h"
 #include "smtp_session.h"
 #include "smtp_tls.h"
 
-#define SMTP_TRANSPORT_HOST_MAX 255
+#define SMTP_TRANSPORT_HOST_MAX NET_CONN_HOST_MAX
 
-/* A TLS handshake (implicit: from the connect) must end within this. */
+/* A TLS handshake (implicit: from the connect) must end within this. The
+ * DNS lookup and the TCP connect are bounded by the stack alone. */
 #ifndef SMTP_TRANSPORT_TLS_TIMEOUT_MS
 #define SMTP_TRANSPORT_TLS_TIMEOUT_MS 30000u
 #endif
 
-#define SMTP_TRANSPORT_ERR_BAD_ARGS (-0x0401)
-#define SMTP_TRANSPORT_ERR_DNS      (-0x0402) /* the gateway name did not resolve */
-#define SMTP_TRANSPORT_ERR_CONNECT  (-0x0403) /* refused, unreachable or timed out */
-#define SMTP_TRANSPORT_ERR_MEM      (-0x0404) /* lwIP out of pcbs or buffers */
+#define SMTP_TRANSPORT_ERR_BAD_ARGS NET_CONN_ERR_BAD_ARGS
+#define SMTP_TRANSPORT_ERR_DNS      NET_CONN_ERR_DNS     /* the gateway name did not resolve */
+#define SMTP_TRANSPORT_ERR_CONNECT  NET_CONN_ERR_CONNECT /* refused, unreachable or timed out */
+#define SMTP_TRANSPORT_ERR_MEM      NET_CONN_ERR_MEM     /* lwIP out of pcbs or buffers */
 
-typedef enum smtp_transport_state {
-    SMTP_TRANSPORT_IDLE = 0,
-    SMTP_TRANSPORT_RESOLVING,
-    SMTP_TRANSPORT_CONNECTING,
-    SMTP_TRANSPORT_CONNECTED,
-    SMTP_TRANSPORT_DONE,     /* closed; see error and the session's results */
-    SMTP_TRANSPORT_TLS_HANDSHAKE /* STARTTLS accepted: handshake running, no SMTP byte moves */
-} smtp_transport_state_t;
+typedef net_conn_state_t smtp_transport_state_t;
+#define SMTP_TRANSPORT_IDLE          NET_CONN_IDLE
+#define SMTP_TRANSPORT_RESOLVING     NET_CONN_RESOLVING
+#define SMTP_TRANSPORT_CONNECTING    NET_CONN_CONNECTING
+#define SMTP_TRANSPORT_CONNECTED     NET_CONN_CONNECTED
+#define SMTP_TRANSPORT_DONE          NET_CONN_DONE /* closed; see error and the session's results */
+#define SMTP_TRANSPORT_TLS_HANDSHAKE NET_CONN_TLS_HANDSHAKE /* STARTTLS accepted: no SMTP byte moves */
 
 /* TLS for one connection. mode is the session's (cfg.tls): SMTP_TLS_IMPLICIT
  * wraps TCP in TLS from the start and starts the session once the handshake
@@ -49,23 +50,7 @@ typedef struct smtp_transport_tls {
     const char *verify_name;
 } smtp_transport_tls_t;
 
-typedef struct smtp_transport {
-    smtp_session_t *session;
-    const struct hal_clock *clock;
-    struct altcp_pcb *pcb;
-    smtp_transport_state_t state;
-    int error;               /* 0, SMTP_TRANSPORT_ERR_* (before the session started) or
-                                SMTP_TLS_ERR_* (TLS failed, see tls_info) */
-    int lwip_err;            /* the stack's err_t behind error */
-    int aborted;             /* the pcb was aborted (not closed) */
-    char host[SMTP_TRANSPORT_HOST_MAX + 1];
-    uint16_t port;
-    ip_addr_t addr;          /* the gateway's address once resolved */
-    smtp_transport_tls_t tls;
-    int tls_active;          /* pcb is a TLS pcb (altcp_tls_context() is valid on it) */
-    uint32_t tls_start_ms;   /* when the handshake (implicit: the connect) began */
-    smtp_tls_info_t tls_info; /* version, cipher suite, verification, failure */
-} smtp_transport_t;
+typedef net_conn_t smtp_transport_t;
 
 /* Starts resolving host (a dotted IPv4 address or a name) and connecting to
  * port, then runs session (already initialised, not started) over it.
