@@ -12,7 +12,7 @@ INC      := -Ifirmware -Ihal/include -Ismtp/include -Iscan/include -Iaddrbook/in
             -I$(LWIP_DIR)/src/include -I$(LWIP_DIR)/port/include
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(DEFS) $(INC) $(CFLAGS)
-LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -ljpeg -ltiff -lz -lslirp -lpng -lm
+LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -ljpeg -ltiff -lz -lslirp -lpng -lSDL2 -lm
 
 # Firmware code: the same sources for every build (host and board).
 FW_SRC   := $(wildcard firmware/*.c smtp/*.c scan/*.c addrbook/*.c ui/*.c)

@@ -7,6 +7,7 @@
 #include "ab_book.h"
 #include "fw_job.h"
 #include "fw_nvstore.h"
+#include "ldap_filter.h"
 #include "smtp_session.h"
 
 /* Field tags of the image. Never reuse a number: old images keep theirs. */
@@ -25,7 +26,24 @@ enum {
     FW_ST_FILE_TYPE,
     FW_ST_MAX_ATTACHMENT,
     FW_ST_SIGN_IN,
+    FW_ST_LDAP_SERVER,
+    FW_ST_LDAP_PORT,
+    FW_ST_LDAP_TLS,
+    FW_ST_LDAP_USE_CA,
+    FW_ST_LDAP_BIND_DN,
+    FW_ST_LDAP_BIND_PW,
+    FW_ST_LDAP_BASE_DN,
+    FW_ST_LDAP_SEARCH_ATTRS,
+    FW_ST_LDAP_NAME_ATTR,
+    FW_ST_LDAP_MAIL_ATTR,
+    FW_ST_LDAP_LOGIN,
+    FW_ST_LDAP_MAX_RESULTS,
+    FW_ST_LDAP_TIMEOUT,
+    FW_ST_LDAP_SIGN_IN,
+    FW_ST_LDAP_LOCK_FROM,
 };
+
+#define FW_ST_LDAP_TIMEOUT_MAX 300 /* seconds: fw_ldap's FW_LDAP_TIMEOUT_MAX_MS */
 
 #define FW_ST_HDR 4
 
@@ -52,6 +70,40 @@ void fw_settings_defaults(struct fw_settings *s)
     s->jpeg_quality = 85;
     s->file_type = FW_FILE_PDF; /* as most MFPs default to */
     s->max_attachment = 0;      /* no limit: the gateway's SIZE still splits */
+    /* No directory until the administrator names one; then StartTLS on 389,
+     * verified with the installed CA, the usual inetOrgPerson attributes. */
+    s->ldap_tls = 1; /* LDAP_TLS_STARTTLS */
+    s->ldap_use_ca = 1;
+    snprintf(s->ldap_name_attr, sizeof(s->ldap_name_attr), "displayName");
+    snprintf(s->ldap_mail_attr, sizeof(s->ldap_mail_attr), "mail");
+    s->ldap_login = FW_LDAP_LOGIN_UID;
+    s->ldap_max_results = LDAP_COMPLETE_MAX;
+    s->ldap_timeout_s = 10;
+}
+
+const char *fw_settings_login_attr(int login)
+{
+    return login == FW_LDAP_LOGIN_SAM ? "sAMAccountName" : login == FW_LDAP_LOGIN_MAIL ? "mail" : "uid";
+}
+
+size_t fw_settings_search_attrs(const struct fw_settings *s, char *buf, size_t cap, const char **attrs, size_t max)
+{
+    size_t n = 0;
+    char *p;
+
+    if (cap == 0)
+        return 0;
+    snprintf(buf, cap, "%s", s->ldap_search_attrs);
+    for (p = buf; *p != '\0' && n < max;) {
+        while (*p == ' ')
+            *p++ = '\0';
+        if (*p == '\0')
+            break;
+        attrs[n++] = p;
+        while (*p != '\0' && *p != ' ')
+            p++;
+    }
+    return n;
 }
 
 /* ---- checks: one per field, shared by fw_settings_check and the loader ---- */
@@ -105,6 +157,50 @@ static int fw_st_file_name_ok(const char *s, size_t len)
            memchr(s, '\\', len) == NULL;
 }
 
+/* "" (no directory) or a host. */
+static int fw_st_ldap_host_ok(const char *s, size_t len)
+{
+    return len == 0 || fw_st_host_ok(s, len);
+}
+
+/* An attribute name (the filter builder's rule: a descr or an OID). */
+static int fw_st_attr_ok(const char *s, size_t len)
+{
+    char tmp[FW_SETTINGS_STR_MAX + 1];
+    const char *one[1] = {tmp};
+    ldap_filter_spec_t spec = {.value = "a", .value_len = 1, .attrs = one, .attr_count = 1};
+
+    if (len == 0 || len > FW_SETTINGS_STR_MAX || memchr(s, '\0', len) != NULL)
+        return 0;
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    return ldap_filter_check(&spec) == 0;
+}
+
+/* Space separated attribute names, at most LDAP_FILTER_ATTRS_MAX; "" for
+ * the defaults. */
+static int fw_st_attrs_ok(const char *s, size_t len)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+
+        while (j < len && s[j] != ' ')
+            j++;
+        if (j > i && (!fw_st_attr_ok(s + i, j - i) || ++count > LDAP_FILTER_ATTRS_MAX))
+            return 0;
+        i = j + 1;
+    }
+    return 1;
+}
+
+/* A DN-ish text: "" or something with an '=' and no control characters. */
+static int fw_st_dn_ok(const char *s, size_t len)
+{
+    return fw_st_text_ok(s, len) && (len == 0 || memchr(s, '=', len) != NULL);
+}
+
 static int fw_st_why(char *why, size_t n, const char *msg)
 {
     if (n > 0)
@@ -137,6 +233,29 @@ int fw_settings_check(const struct fw_settings *s, char *why, size_t n)
     if (s->max_attachment > FW_ST_ATTACH_MAX)
         return fw_st_why(why, n, "Maximum attachment size: at most 1 TiB");
     if ((s->from_locked != 0 && s->from_locked != 1) || (s->sign_in_required != 0 && s->sign_in_required != 1))
+        return fw_st_why(why, n, "Check boxes are 0 or 1");
+    if (!fw_st_ldap_host_ok(s->ldap_server, strnlen(s->ldap_server, sizeof(s->ldap_server))))
+        return fw_st_why(why, n, "LDAP server: give an IPv4 address or a host name");
+    if (s->ldap_tls < 0 || s->ldap_tls > 2)
+        return fw_st_why(why, n, "LDAP TLS: none, StartTLS or LDAPS");
+    if (!fw_st_dn_ok(s->ldap_bind_dn, strnlen(s->ldap_bind_dn, sizeof(s->ldap_bind_dn))) ||
+        !fw_st_dn_ok(s->ldap_base_dn, strnlen(s->ldap_base_dn, sizeof(s->ldap_base_dn))))
+        return fw_st_why(why, n, "Bind DN and base DN: a DN like ou=people,dc=example,dc=com");
+    if (!fw_st_text_ok(s->ldap_bind_pw, strnlen(s->ldap_bind_pw, sizeof(s->ldap_bind_pw))))
+        return fw_st_why(why, n, "Bind password: no control characters");
+    if (!fw_st_attrs_ok(s->ldap_search_attrs, strnlen(s->ldap_search_attrs, sizeof(s->ldap_search_attrs))))
+        return fw_st_why(why, n, "Search attributes: attribute names separated by spaces (at most 8)");
+    if (!fw_st_attr_ok(s->ldap_name_attr, strnlen(s->ldap_name_attr, sizeof(s->ldap_name_attr))) ||
+        !fw_st_attr_ok(s->ldap_mail_attr, strnlen(s->ldap_mail_attr, sizeof(s->ldap_mail_attr))))
+        return fw_st_why(why, n, "Name and mail attributes: attribute names");
+    if (s->ldap_login < FW_LDAP_LOGIN_UID || s->ldap_login > FW_LDAP_LOGIN_MAIL)
+        return fw_st_why(why, n, "Sign-in attribute: uid, sAMAccountName or mail");
+    if (s->ldap_max_results < 1 || s->ldap_max_results > LDAP_COMPLETE_MAX)
+        return fw_st_why(why, n, "Maximum results: 1 to 10");
+    if (s->ldap_timeout_s < 1 || s->ldap_timeout_s > FW_ST_LDAP_TIMEOUT_MAX)
+        return fw_st_why(why, n, "LDAP timeout: 1 to 300 seconds");
+    if ((s->ldap_use_ca != 0 && s->ldap_use_ca != 1) || (s->ldap_sign_in != 0 && s->ldap_sign_in != 1) ||
+        (s->ldap_lock_from != 0 && s->ldap_lock_from != 1))
         return fw_st_why(why, n, "Check boxes are 0 or 1");
     if (n > 0)
         why[0] = '\0';
@@ -203,6 +322,22 @@ int fw_settings_serialize(const struct fw_settings *s, unsigned flags, uint8_t *
     fw_st_put_uint(&w, FW_ST_FILE_TYPE, (uint64_t)s->file_type, 1);
     fw_st_put_uint(&w, FW_ST_MAX_ATTACHMENT, s->max_attachment, 8);
     fw_st_put_uint(&w, FW_ST_SIGN_IN, (uint64_t)s->sign_in_required, 1);
+    fw_st_put_str(&w, FW_ST_LDAP_SERVER, s->ldap_server, sizeof(s->ldap_server));
+    fw_st_put_uint(&w, FW_ST_LDAP_PORT, s->ldap_port, 2);
+    fw_st_put_uint(&w, FW_ST_LDAP_TLS, (uint64_t)s->ldap_tls, 1);
+    fw_st_put_uint(&w, FW_ST_LDAP_USE_CA, (uint64_t)s->ldap_use_ca, 1);
+    fw_st_put_str(&w, FW_ST_LDAP_BIND_DN, s->ldap_bind_dn, sizeof(s->ldap_bind_dn));
+    if (!(flags & FW_SETTINGS_PUBLIC))
+        fw_st_put_str(&w, FW_ST_LDAP_BIND_PW, s->ldap_bind_pw, sizeof(s->ldap_bind_pw));
+    fw_st_put_str(&w, FW_ST_LDAP_BASE_DN, s->ldap_base_dn, sizeof(s->ldap_base_dn));
+    fw_st_put_str(&w, FW_ST_LDAP_SEARCH_ATTRS, s->ldap_search_attrs, sizeof(s->ldap_search_attrs));
+    fw_st_put_str(&w, FW_ST_LDAP_NAME_ATTR, s->ldap_name_attr, sizeof(s->ldap_name_attr));
+    fw_st_put_str(&w, FW_ST_LDAP_MAIL_ATTR, s->ldap_mail_attr, sizeof(s->ldap_mail_attr));
+    fw_st_put_uint(&w, FW_ST_LDAP_LOGIN, (uint64_t)s->ldap_login, 1);
+    fw_st_put_uint(&w, FW_ST_LDAP_MAX_RESULTS, s->ldap_max_results, 1);
+    fw_st_put_uint(&w, FW_ST_LDAP_TIMEOUT, s->ldap_timeout_s, 2);
+    fw_st_put_uint(&w, FW_ST_LDAP_SIGN_IN, (uint64_t)s->ldap_sign_in, 1);
+    fw_st_put_uint(&w, FW_ST_LDAP_LOCK_FROM, (uint64_t)s->ldap_lock_from, 1);
     if (w.cap == 0)
         return FW_SETTINGS_ERR_BAD_ARG;
     *len = w.len;
@@ -241,6 +376,13 @@ static int fw_st_field(struct fw_settings *s, unsigned tag, const uint8_t *p, si
     case FW_ST_FROM_NAME: return fw_st_take_str(s->from_name, p, len, fw_st_text_ok);
     case FW_ST_SUBJECT: return fw_st_take_str(s->subject, p, len, fw_st_text_ok);
     case FW_ST_FILE_NAME: return fw_st_take_str(s->file_name, p, len, fw_st_file_name_ok);
+    case FW_ST_LDAP_SERVER: return fw_st_take_str(s->ldap_server, p, len, fw_st_ldap_host_ok);
+    case FW_ST_LDAP_BIND_DN: return fw_st_take_str(s->ldap_bind_dn, p, len, fw_st_dn_ok);
+    case FW_ST_LDAP_BIND_PW: return fw_st_take_str(s->ldap_bind_pw, p, len, fw_st_text_ok);
+    case FW_ST_LDAP_BASE_DN: return fw_st_take_str(s->ldap_base_dn, p, len, fw_st_dn_ok);
+    case FW_ST_LDAP_SEARCH_ATTRS: return fw_st_take_str(s->ldap_search_attrs, p, len, fw_st_attrs_ok);
+    case FW_ST_LDAP_NAME_ATTR: return fw_st_take_str(s->ldap_name_attr, p, len, fw_st_attr_ok);
+    case FW_ST_LDAP_MAIL_ATTR: return fw_st_take_str(s->ldap_mail_attr, p, len, fw_st_attr_ok);
     default: break;
     }
     /* Integers: exactly the width the tag is written with. */
@@ -258,9 +400,37 @@ static int fw_st_field(struct fw_settings *s, unsigned tag, const uint8_t *p, si
         return 0;
     case FW_ST_FROM_LOCKED:
     case FW_ST_SIGN_IN:
+    case FW_ST_LDAP_USE_CA:
+    case FW_ST_LDAP_SIGN_IN:
+    case FW_ST_LDAP_LOCK_FROM:
         if (len != 1 || v > 1)
             return 1;
-        *(tag == FW_ST_SIGN_IN ? &s->sign_in_required : &s->from_locked) = (int)v;
+        *(tag == FW_ST_SIGN_IN        ? &s->sign_in_required
+          : tag == FW_ST_FROM_LOCKED  ? &s->from_locked
+          : tag == FW_ST_LDAP_USE_CA  ? &s->ldap_use_ca
+          : tag == FW_ST_LDAP_SIGN_IN ? &s->ldap_sign_in
+                                      : &s->ldap_lock_from) = (int)v;
+        return 0;
+    case FW_ST_LDAP_PORT: /* 0: the TLS mode's port */
+        if (len != 2)
+            return 1;
+        s->ldap_port = (uint16_t)v;
+        return 0;
+    case FW_ST_LDAP_TLS:
+    case FW_ST_LDAP_LOGIN:
+        if (len != 1 || v > 2)
+            return 1;
+        *(tag == FW_ST_LDAP_TLS ? &s->ldap_tls : &s->ldap_login) = (int)v;
+        return 0;
+    case FW_ST_LDAP_MAX_RESULTS:
+        if (len != 1 || v < 1 || v > LDAP_COMPLETE_MAX)
+            return 1;
+        s->ldap_max_results = (unsigned)v;
+        return 0;
+    case FW_ST_LDAP_TIMEOUT:
+        if (len != 2 || v < 1 || v > FW_ST_LDAP_TIMEOUT_MAX)
+            return 1;
+        s->ldap_timeout_s = (unsigned)v;
         return 0;
     case FW_ST_JPEG_QUALITY:
         if (len != 1 || v < 1 || v > 100)

@@ -13,9 +13,17 @@
  * default (and is counted), so a damaged or hostile image can never put a
  * CR/LF into a header or an impossible port into the job.
  *
- * Secrets: the SMTP password is stored (the job needs it) but never shown
- * back by the panel, never logged, and left out of an export image
- * (fw_settings_serialize with FW_SETTINGS_PUBLIC). */
+ * Secrets: the SMTP password and the LDAP bind password are stored (the
+ * job and the directory need them) but never shown back by the panel, never
+ * logged, and left out of an export image (fw_settings_serialize with
+ * FW_SETTINGS_PUBLIC).
+ *
+ * The directory (LDAP, fw_ldap.h) settings are checked field by field here
+ * (what the loader needs: no control characters, sane ranges); the whole
+ * set (bind DN with its password, TLS with a CA, ...) is checked by
+ * fw_ldap_config_check() where the settings become an fw_ldap_config_t, so
+ * that this module stays free of the network stack (the fuzzer links it
+ * alone). An empty ldap_server means "no directory". */
 #ifndef FW_SETTINGS_H
 #define FW_SETTINGS_H
 
@@ -24,8 +32,8 @@
 
 #define FW_SETTINGS_STR_MAX 255
 #define FW_SETTINGS_FORMAT 1
-/* Largest image: header, 15 fields of tag + length, 9 strings, integers. */
-#define FW_SETTINGS_IMAGE_MAX (4 + 15 * 3 + 9 * FW_SETTINGS_STR_MAX + 32)
+/* Largest image: header, 30 fields of tag + length, 16 strings, integers. */
+#define FW_SETTINGS_IMAGE_MAX (4 + 30 * 3 + 16 * FW_SETTINGS_STR_MAX + 64)
 /* The record's name in the store. */
 #define FW_SETTINGS_RECORD "settings"
 
@@ -52,7 +60,35 @@ struct fw_settings {
     int file_type;                           /* enum fw_file_type: the default under More Options */
     uint64_t max_attachment;                 /* maximum attachment bytes per e-mail, 0: none */
     int sign_in_required;                    /* users sign in before E-mail opens */
+    /* The directory (LDAP). */
+    char ldap_server[FW_SETTINGS_STR_MAX + 1];   /* IPv4 address or FQDN, "" for none */
+    uint16_t ldap_port;                          /* 0: 389, or 636 for LDAPS */
+    int ldap_tls;                                /* ldap_tls_mode_t: none, StartTLS, LDAPS */
+    int ldap_use_ca;                             /* verify with the installed CA (1), or
+                                                    accept any certificate (0, insecure) */
+    char ldap_bind_dn[FW_SETTINGS_STR_MAX + 1];  /* service account, "" for anonymous */
+    char ldap_bind_pw[FW_SETTINGS_STR_MAX + 1];  /* secret: never shown back nor exported */
+    char ldap_base_dn[FW_SETTINGS_STR_MAX + 1];
+    char ldap_search_attrs[FW_SETTINGS_STR_MAX + 1]; /* space separated, "" for the defaults */
+    char ldap_name_attr[FW_SETTINGS_STR_MAX + 1];
+    char ldap_mail_attr[FW_SETTINGS_STR_MAX + 1];
+    int ldap_login;                              /* enum fw_ldap_login below */
+    unsigned ldap_max_results;                   /* 1..LDAP_COMPLETE_MAX (ldap_opts.h) */
+    unsigned ldap_timeout_s;                     /* 1..300 */
+    int ldap_sign_in;                            /* Sign in binds to the directory */
+    int ldap_lock_from;                          /* From = the signed-in user's mail, locked */
 };
+
+/* Sign-in lookup attribute (fw_settings.ldap_login). */
+enum fw_ldap_login { FW_LDAP_LOGIN_UID = 0, FW_LDAP_LOGIN_SAM, FW_LDAP_LOGIN_MAIL };
+
+/* The attribute name of a login choice ("uid", "sAMAccountName", "mail"). */
+const char *fw_settings_login_attr(int login);
+
+/* Splits s->ldap_search_attrs (space separated) into pointers into buf
+ * (cap bytes, a copy), at most max; returns the count (0: the defaults). */
+size_t fw_settings_search_attrs(const struct fw_settings *s, char *buf, size_t cap, const char **attrs,
+                                size_t max);
 
 /* Fills s with the factory defaults. */
 void fw_settings_defaults(struct fw_settings *s);

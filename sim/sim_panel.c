@@ -6,7 +6,13 @@
  * (fw_settings over fw_nvstore) in the --state directory; Start runs an
  * fw_job, Test an fw_job in test_gateway mode, Find gateways an fw_find,
  * each stepped a slice per frame by the super-loop below so that the panel
- * never blocks. The network comes up at the first job, Test or Find. */
+ * never blocks. The network comes up at the first job, Test or Find.
+ *
+ * The directory (fw_ldap, when LDAP Setup names a server): an autocomplete
+ * session follows what is typed in To/Cc/Bcc/From (local suggestions at
+ * once, the directory's merged in when they arrive, UI_EV_SUGGEST); one
+ * operation at a time beside it: LDAP Test, Sign in, or the search of the
+ * address book's All. Both are stepped every frame. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -15,14 +21,17 @@
 #include <time.h>
 
 #include "ab_book.h"
+#include "ab_merge.h"
 #include "fw_find.h"
 #include "fw_job.h"
+#include "fw_ldap.h"
 #include "fw_nvstore.h"
 #include "fw_settings.h"
 #include "scan_sizes.h"
 #include "sim_board.h"
 #include "sim_display.h"
 #include "sim_panel.h"
+#include "sim_sdl.h"
 #include "sim_sys.h"
 #include "ui_layout.h"
 #include "ui_model.h"
@@ -35,6 +44,19 @@
 /* ---- the services ---- */
 
 typedef enum { SIM_ACT_NONE = 0, SIM_ACT_JOB, SIM_ACT_TEST, SIM_ACT_FIND } sim_act_t;
+typedef enum { SIM_LOP_NONE = 0, SIM_LOP_TEST, SIM_LOP_SIGNIN, SIM_LOP_FILTER } sim_lop_t;
+
+#define SIM_LDAP_RETRY_MS 30000 /* a failed autocomplete session is retried after this */
+#define SIM_SUGGEST_MAX (AB_SUGGEST_MAX + LDAP_COMPLETE_MAX)
+
+/* One fw_ldap_config_t with the strings it points to (they must outlive
+ * the operation). */
+typedef struct sim_ldap_cfg {
+    struct fw_settings set;
+    char attr_buf[FW_SETTINGS_STR_MAX + 1];
+    const char *attrs[LDAP_FILTER_ATTRS_MAX];
+    fw_ldap_config_t cfg;
+} sim_ldap_cfg_t;
 
 typedef struct sim_svc {
     struct sim_net_opts net;
@@ -54,6 +76,22 @@ typedef struct sim_svc {
     struct fw_job_request req;
     char from[UI_FIELD_MAX + 1], to[UI_FIELD_MAX + 1], cc[UI_FIELD_MAX + 1], bcc[UI_FIELD_MAX + 1];
     char subject[UI_FIELD_MAX + 1], message[UI_FIELD_MAX + 1], file_name[UI_FIELD_MAX + 1];
+    /* The directory. */
+    fw_ldap_t *ac;             /* autocomplete session, or NULL */
+    sim_ldap_cfg_t ac_cfg;
+    uint32_t ac_failed_ms;     /* when the last session failed (0: never) */
+    char ac_text[LDAP_PREFIX_MAX + 1]; /* the text being completed */
+    int ac_fed;                /* ac_text went to the session */
+    int ac_sent;               /* its suggestions went to the panel */
+    fw_ldap_t *op;             /* Test, Sign in or All's search */
+    sim_lop_t lop;
+    sim_ldap_cfg_t op_cfg;
+    char op_pw[UI_FIELD_MAX + 1]; /* Sign in: the user's password until the bind */
+    char filter[LDAP_PREFIX_MAX + 1]; /* All: the directory search, "" none */
+    ab_suggestion_t all[SIM_SUGGEST_MAX];
+    size_t all_count;
+    char user_mail[AB_ADDR_MAX + 1], user_name[AB_SUGGEST_NAME_MAX + 1]; /* signed in */
+    int user_lock;
 } sim_svc_t;
 
 /* The panel's choice tables (ui_services.h) in the firmware's terms. */
@@ -82,28 +120,65 @@ static void sim_svc_entry(const ab_book_t *b, int id, ui_ab_entry_t *out)
     snprintf(out->addr, sizeof(out->addr), "%s", ab_book_address(b, id));
 }
 
+/* A suggestion as the panel's entry: the name cut at a character
+ * boundary to the alias size. */
+static void sim_svc_suggestion_entry(const ab_suggestion_t *s, ui_ab_entry_t *out)
+{
+    size_t n = strlen(s->name);
+
+    if (n > UI_ALIAS_MAX) {
+        n = UI_ALIAS_MAX;
+        while (n > 0 && ((unsigned char)s->name[n] & 0xC0u) == 0x80u)
+            n--;
+    }
+    memcpy(out->alias, s->name, n);
+    out->alias[n] = '\0';
+    snprintf(out->addr, sizeof(out->addr), "%s", s->mail);
+}
+
+static int sim_svc_ldap_on(const sim_svc_t *v) { return v->set.ldap_server[0] != '\0'; }
+
 static int sim_svc_complete(void *ctx, const char *prefix, size_t len, ui_ab_entry_t *out)
 {
+    sim_svc_t *v = ctx;
     uint16_t id;
 
+    /* The directory follows the text; its answer comes as UI_EV_SUGGEST. */
+    if (len <= LDAP_PREFIX_MAX) {
+        memcpy(v->ac_text, prefix, len);
+        v->ac_text[len] = '\0';
+        v->ac_fed = 0;
+        v->ac_sent = 0;
+    }
     if (ab_book_complete(sim_svc_book(ctx), prefix, len, &id, 1) != 1)
         return 0;
     sim_svc_entry(sim_svc_book(ctx), id, out);
     return 1;
 }
 
+/* All without a search: the Local book; with one: its merged results. */
 static long sim_svc_ab_count(void *ctx, ui_book_t book)
 {
-    (void)book; /* "All" is the local book until the directory joins it */
+    sim_svc_t *v = ctx;
+
+    if (book == UI_BOOK_ALL && v->filter[0] != '\0')
+        return (long)v->all_count;
     return (long)ab_book_count(sim_svc_book(ctx));
 }
 
 static int sim_svc_ab_get(void *ctx, ui_book_t book, uint32_t i, ui_ab_entry_t *out)
 {
+    sim_svc_t *v = ctx;
     const ab_book_t *b = sim_svc_book(ctx);
-    int id = i < ab_book_count(b) ? ab_book_sorted(b, i) : -1;
+    int id;
 
-    (void)book;
+    if (book == UI_BOOK_ALL && v->filter[0] != '\0') {
+        if (i >= v->all_count)
+            return -1;
+        sim_svc_suggestion_entry(&v->all[i], out);
+        return 0;
+    }
+    id = i < ab_book_count(b) ? ab_book_sorted(b, i) : -1;
     if (id < 0)
         return -1;
     sim_svc_entry(b, id, out);
@@ -129,15 +204,241 @@ static int sim_svc_ab_delete(void *ctx, uint32_t i)
     return ab_book_delete(b, list, 1);
 }
 
-/* Sign in: there is no directory yet (the LDAP issue brings it); a user
- * name that is an address becomes the From of the job. */
+static struct fw_job_env sim_svc_env(void);
+static int sim_svc_net(sim_svc_t *v);
+
+/* The directory's settings s as an fw_ldap_config_t in c (pointing into
+ * c->set, a copy of s), checked as a whole: 0, or FW_LDAP_ERR_CONFIG with
+ * the reason in why. */
+static int sim_svc_ldap_config(const sim_svc_t *v, const struct fw_settings *s, sim_ldap_cfg_t *c, char *why,
+                               size_t size)
+{
+    fw_ldap_config_t *cfg = &c->cfg;
+    size_t n;
+
+    c->set = *s;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->server = c->set.ldap_server;
+    cfg->port = c->set.ldap_port;
+    cfg->tls = (ldap_tls_mode_t)c->set.ldap_tls;
+    cfg->ca = c->set.ldap_use_ca ? v->ca : NULL;
+    cfg->ca_len = c->set.ldap_use_ca ? v->ca_len : 0;
+    cfg->insecure = !c->set.ldap_use_ca; /* the administrator turned the check off */
+    cfg->bind_dn = c->set.ldap_bind_dn[0] ? c->set.ldap_bind_dn : NULL;
+    cfg->bind_password = c->set.ldap_bind_dn[0] ? c->set.ldap_bind_pw : NULL;
+    cfg->base_dn = c->set.ldap_base_dn;
+    n = fw_settings_search_attrs(&c->set, c->attr_buf, sizeof(c->attr_buf), c->attrs, LDAP_FILTER_ATTRS_MAX);
+    cfg->search_attrs = n ? c->attrs : NULL;
+    cfg->search_attr_count = n;
+    cfg->name_attr = c->set.ldap_name_attr;
+    cfg->mail_attr = c->set.ldap_mail_attr;
+    cfg->login_attr = fw_settings_login_attr(c->set.ldap_login);
+    cfg->max_results = c->set.ldap_max_results;
+    cfg->timeout_ms = c->set.ldap_timeout_s * 1000u;
+    if (!c->set.ldap_server[0]) {
+        snprintf(why, size, "LDAP server: enter the directory server's IP address or host name");
+        return FW_LDAP_ERR_CONFIG;
+    }
+    return fw_ldap_config_check(cfg, why, size);
+}
+
+static fw_ldap_env_t sim_svc_ldap_env(void)
+{
+    fw_ldap_env_t env = {&sim_board.clock, &sim_board.net, &sim_board.rng};
+    return env;
+}
+
+/* Starts the one directory operation (Test, Sign in, All's search) with
+ * the settings s. 0, or -1 with the reason in why. */
+static int sim_svc_op_start(sim_svc_t *v, sim_lop_t lop, const struct fw_settings *s, const char *arg, char *why,
+                            size_t size)
+{
+    fw_ldap_env_t env = sim_svc_ldap_env();
+    int rc;
+
+    if (v->lop != SIM_LOP_NONE) {
+        if (v->lop != SIM_LOP_FILTER || lop == SIM_LOP_FILTER) {
+            snprintf(why, size, "The directory is busy: try again in a moment");
+            return -1;
+        }
+        fw_ldap_free(v->op); /* a list search gives way to Test and Sign in */
+        v->lop = SIM_LOP_NONE;
+    }
+    if (sim_svc_ldap_config(v, s, &v->op_cfg, why, size) != 0)
+        return -1;
+    if (sim_svc_net(v) != 0) {
+        snprintf(why, size, "The network cannot start");
+        return -1;
+    }
+    rc = lop == SIM_LOP_TEST     ? fw_ldap_test_start(v->op, &v->op_cfg.cfg, &env)
+         : lop == SIM_LOP_SIGNIN ? fw_ldap_signin_start(v->op, &v->op_cfg.cfg, &env, arg, v->op_pw)
+                                 : fw_ldap_search_start(v->op, &v->op_cfg.cfg, &env, arg);
+    if (rc != 0) {
+        snprintf(why, size, "%s", v->op->result.message);
+        fw_ldap_free(v->op);
+        return -1;
+    }
+    v->lop = lop;
+    return 0;
+}
+
+/* Sign in: with a directory, a bind as the user (answered by UI_EV_SIGN_IN);
+ * without one there is nobody to ask, and sign-in is refused. */
 static int sim_svc_sign_in(void *ctx, const char *user, const char *password, char *from, size_t size)
 {
-    (void)ctx;
-    if (user[0] == '\0' || password[0] == '\0')
+    sim_svc_t *v = ctx;
+    char why[FW_LDAP_MSG_MAX];
+    int rc;
+
+    (void)from;
+    (void)size;
+    if (!sim_svc_ldap_on(v) || !v->set.ldap_sign_in || user[0] == '\0' || password[0] == '\0')
         return -1;
-    if (smtp_address_check(user) == 0)
-        snprintf(from, size, "%s", user);
+    /* fw_ldap reads the password at the user's bind, after the lookup: keep
+     * a copy until then (wiped when the operation ends). */
+    snprintf(v->op_pw, sizeof(v->op_pw), "%s", password);
+    rc = sim_svc_op_start(v, SIM_LOP_SIGNIN, &v->set, user, why, sizeof(why));
+    if (rc != 0) {
+        memset(v->op_pw, 0, sizeof(v->op_pw));
+        fprintf(stderr, "panel: sign-in: %s\n", why);
+        return -1;
+    }
+    return UI_SVC_PENDING;
+}
+
+static int sim_svc_load_ldap(void *ctx, ui_ldap_setup_t *out)
+{
+    const struct fw_settings *s = &((sim_svc_t *)ctx)->set;
+
+    memset(out, 0, sizeof(*out));
+    out->server = s->ldap_server;
+    out->port = s->ldap_port;
+    out->tls = (uint8_t)s->ldap_tls;
+    out->use_ca = s->ldap_use_ca;
+    out->bind_dn = s->ldap_bind_dn;
+    out->bind_password = NULL; /* never shown back */
+    out->password_set = s->ldap_bind_pw[0] != '\0';
+    out->base_dn = s->ldap_base_dn;
+    out->search_attrs = s->ldap_search_attrs;
+    out->name_attr = s->ldap_name_attr;
+    out->mail_attr = s->ldap_mail_attr;
+    out->login = (uint8_t)s->ldap_login;
+    out->max_results = s->ldap_max_results;
+    out->timeout_s = s->ldap_timeout_s;
+    out->sign_in = s->ldap_sign_in;
+    out->lock_from = s->ldap_lock_from;
+    return 0;
+}
+
+/* LDAP Setup on top of s, checked field by field then as a whole (an empty
+ * server turns the directory off and needs nothing else). */
+static int sim_svc_ldap_apply(const sim_svc_t *v, struct fw_settings *s, const ui_ldap_setup_t *in, char *why,
+                              size_t size)
+{
+    sim_ldap_cfg_t *c;
+    int rc;
+
+    if (in->tls >= UI_LDAP_TLS_COUNT || in->login >= UI_LOGIN_COUNT) {
+        snprintf(why, size, "LDAP Setup: a choice is out of range");
+        return -1;
+    }
+    snprintf(s->ldap_server, sizeof(s->ldap_server), "%s", in->server);
+    s->ldap_port = in->port;
+    s->ldap_tls = in->tls;
+    s->ldap_use_ca = in->use_ca != 0;
+    snprintf(s->ldap_bind_dn, sizeof(s->ldap_bind_dn), "%s", in->bind_dn);
+    if (in->bind_password != NULL && in->bind_password[0] != '\0') /* "" keeps the stored one */
+        snprintf(s->ldap_bind_pw, sizeof(s->ldap_bind_pw), "%s", in->bind_password);
+    if (s->ldap_bind_dn[0] == '\0')
+        s->ldap_bind_pw[0] = '\0'; /* anonymous: no password to keep */
+    snprintf(s->ldap_base_dn, sizeof(s->ldap_base_dn), "%s", in->base_dn);
+    snprintf(s->ldap_search_attrs, sizeof(s->ldap_search_attrs), "%s", in->search_attrs);
+    snprintf(s->ldap_name_attr, sizeof(s->ldap_name_attr), "%s", in->name_attr);
+    snprintf(s->ldap_mail_attr, sizeof(s->ldap_mail_attr), "%s", in->mail_attr);
+    s->ldap_login = in->login;
+    s->ldap_max_results = in->max_results;
+    s->ldap_timeout_s = in->timeout_s;
+    s->ldap_sign_in = in->sign_in != 0;
+    s->ldap_lock_from = in->lock_from != 0;
+    if (fw_settings_check(s, why, size) != 0)
+        return -1;
+    if (s->ldap_server[0] == '\0')
+        return s->ldap_sign_in ? (snprintf(why, size, "Sign in with LDAP needs an LDAP server"), -1) : 0;
+    c = malloc(sizeof(*c));
+    if (c == NULL) {
+        snprintf(why, size, "out of memory");
+        return -1;
+    }
+    rc = sim_svc_ldap_config(v, s, c, why, size);
+    memset(c, 0, sizeof(*c));
+    free(c);
+    return rc == 0 ? 0 : -1;
+}
+
+static int sim_svc_save_ldap(void *ctx, const ui_ldap_setup_t *in, char *why, size_t size)
+{
+    sim_svc_t *v = ctx;
+    struct fw_settings s = v->set;
+    int rc = sim_svc_ldap_apply(v, &s, in, why, size);
+
+    if (rc == 0 && fw_settings_save(&s, &v->set_store, NULL) != 0) {
+        snprintf(why, size, "LDAP Setup could not be saved (storage error)");
+        rc = -1;
+    }
+    if (rc == 0) {
+        /* The session points into the old settings: it starts again. */
+        if (v->ac != NULL)
+            fw_ldap_free(v->ac);
+        v->ac_failed_ms = 0;
+        v->set = s;
+    }
+    memset(&s, 0, sizeof(s));
+    return rc;
+}
+
+static int sim_svc_test_ldap(void *ctx, const ui_ldap_setup_t *in, char *why, size_t size)
+{
+    sim_svc_t *v = ctx;
+    struct fw_settings s = v->set;
+    int rc = sim_svc_ldap_apply(v, &s, in, why, size);
+
+    if (rc == 0 && s.ldap_server[0] == '\0') {
+        snprintf(why, size, "LDAP server: enter the directory server's IP address or host name");
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = sim_svc_op_start(v, SIM_LOP_TEST, &s, NULL, why, size);
+    memset(&s, 0, sizeof(s));
+    return rc;
+}
+
+/* All: the directory search for text; "" lists the Local book. */
+static int sim_svc_ab_filter(void *ctx, const char *text, size_t len)
+{
+    sim_svc_t *v = ctx;
+    char why[FW_LDAP_MSG_MAX];
+    int n;
+
+    if (len > LDAP_PREFIX_MAX)
+        return -1;
+    memcpy(v->filter, text, len);
+    v->filter[len] = '\0';
+    v->all_count = 0;
+    if (len == 0)
+        return 0;
+    /* The Local matches show at once; the directory's join them later. */
+    n = ab_book_suggest(v->book, text, len, v->all, AB_SUGGEST_MAX);
+    v->all_count = n > 0 ? (size_t)n : 0;
+    if (!sim_svc_ldap_on(v))
+        return 0;
+    if (v->lop == SIM_LOP_FILTER) {
+        fw_ldap_free(v->op);
+        v->lop = SIM_LOP_NONE;
+    }
+    if (sim_svc_op_start(v, SIM_LOP_FILTER, &v->set, v->filter, why, sizeof(why)) != 0) {
+        fprintf(stderr, "panel: directory search: %s\n", why);
+        return -1;
+    }
     return 0;
 }
 
@@ -163,7 +464,8 @@ static int sim_svc_load_setup(void *ctx, ui_setup_t *out)
     out->from_locked = s->from_locked;
     out->subject = s->subject;
     out->max_attachment = s->max_attachment == 0 ? UI_MAXATT_NONE : att;
-    out->sign_in_required = s->sign_in_required;
+    /* "Users sign in with LDAP" asks for the sign-in as well. */
+    out->sign_in_required = s->sign_in_required || (s->ldap_sign_in && s->ldap_server[0] != '\0');
     return 0;
 }
 
@@ -271,9 +573,12 @@ static int sim_svc_start_job(void *ctx, const ui_job_t *job)
         sim_svc_split(v->bcc, req->bcc, &req->bcc_count) != 0)
         return -1;
     req->from_addr = v->from;
-    /* The display name is the administrator's, for the administrator's From. */
+    /* The display name is the administrator's, for the administrator's From;
+     * the signed-in user's for the user's own. */
     req->from_name = strcmp(v->from, v->work.from_addr) == 0 ? v->work.from_name : NULL;
-    if (v->work.from_locked && strcmp(v->from, v->work.from_addr) != 0)
+    if (v->user_mail[0] != '\0' && strcmp(v->from, v->user_mail) == 0)
+        req->from_name = v->user_name[0] ? v->user_name : NULL;
+    else if (v->work.from_locked && strcmp(v->from, v->work.from_addr) != 0)
         req->fixed_from = v->work.from_addr;
     req->subject = v->subject;
     req->message = v->message[0] ? v->message : NULL;
@@ -351,7 +656,8 @@ static int sim_svc_find_gateways(void *ctx)
 static const ui_services_api_t sim_svc_api = {
     sim_svc_start_job, sim_svc_cancel_job, sim_svc_complete,   sim_svc_ab_count,   sim_svc_ab_get,
     sim_svc_ab_add,    sim_svc_ab_delete,  sim_svc_sign_in,    sim_svc_load_setup, sim_svc_save_setup,
-    sim_svc_test_gateway, sim_svc_find_gateways,
+    sim_svc_test_gateway, sim_svc_find_gateways, sim_svc_load_ldap, sim_svc_save_ldap, sim_svc_test_ldap,
+    sim_svc_ab_filter,
 };
 
 /* ---- what the running job tells the panel ---- */
@@ -478,6 +784,132 @@ static void sim_svc_find_result(sim_svc_t *v, ui_t *ui)
     ui_dispatch(ui, &g.base);
 }
 
+/* Sends the merged suggestions for text (local first, de-duplicated,
+ * limited) to the panel. */
+static void sim_svc_suggest(ui_t *ui, const char *text, const ab_suggestion_t *all, size_t n)
+{
+    ui_ab_entry_t e[SIM_SUGGEST_MAX];
+    ui_suggest_event_t s = {{UI_EV_SUGGEST}, text, strlen(text), 0, e};
+
+    for (size_t i = 0; i < n && i < SIM_SUGGEST_MAX; i++)
+        sim_svc_suggestion_entry(&all[i], &e[s.count++]);
+    ui_dispatch(ui, &s.base);
+}
+
+/* The directory's operation ended: its answer to the panel. */
+static void sim_svc_op_done(sim_svc_t *v, ui_t *ui)
+{
+    const fw_ldap_result_t *r = &v->op->result;
+    char msg[2 * FW_LDAP_MSG_MAX + 80]; /* the panel cuts it to its status line */
+
+    if (r->ok)
+        snprintf(msg, sizeof(msg), "%s", r->message);
+    else
+        snprintf(msg, sizeof(msg), "%s%s%s", r->message, r->hint[0] ? "; " : "", r->hint);
+    switch (v->lop) {
+    case SIM_LOP_TEST: {
+        char t[sizeof(msg) + 64];
+        ui_test_event_t e = {{UI_EV_TEST_RESULT}, r->ok, t};
+
+        if (r->ok)
+            snprintf(t, sizeof(t), "LDAP OK: %s%s%s", msg, r->tls_version[0] ? ", " : "", r->tls_version);
+        else
+            snprintf(t, sizeof(t), "LDAP Test failed at %s: %s", fw_ldap_stage_name(r->stage), msg);
+        ui_dispatch(ui, &e.base);
+        break;
+    }
+    case SIM_LOP_SIGNIN: {
+        ui_sign_in_event_t e = {{UI_EV_SIGN_IN}, r->ok, msg, NULL, NULL, 0};
+        char m[sizeof(msg) + 16];
+
+        if (r->ok) {
+            snprintf(v->user_mail, sizeof(v->user_mail), "%s", r->mail);
+            snprintf(v->user_name, sizeof(v->user_name), "%s", r->name);
+            v->user_lock = v->op_cfg.set.ldap_lock_from;
+            e.from = v->user_mail;
+            e.name = v->user_name;
+            e.lock_from = v->user_lock;
+        } else {
+            snprintf(m, sizeof(m), "Sign-in: %s", msg);
+            e.message = m;
+        }
+        ui_dispatch(ui, &e.base);
+        break;
+    }
+    default: {
+        ab_suggestion_t local[AB_SUGGEST_MAX];
+        int n = ab_book_suggest(v->book, v->filter, strlen(v->filter), local, AB_SUGGEST_MAX);
+
+        v->all_count = ab_merge(local, n > 0 ? (size_t)n : 0, r->suggestions, r->ok ? r->count : 0, v->all,
+                                SIM_SUGGEST_MAX);
+        if (!r->ok)
+            fprintf(stderr, "panel: directory search: %s\n", msg);
+        sim_svc_suggest(ui, v->filter, v->all, v->all_count);
+        break;
+    }
+    }
+    memset(msg, 0, sizeof(msg));
+}
+
+/* The directory's frame: the autocomplete session (started when there is
+ * text to complete, fed the latest text once it is bound, its answers
+ * merged with the local ones), then the one operation. Never blocks. */
+static void sim_svc_ldap_frame(sim_svc_t *v, ui_t *ui)
+{
+    uint32_t now = hal_clock_now_ms(&sim_board.clock);
+
+    if (v->net_up)
+        fw_net_poll(&sim_board.net);
+    if (v->ac_text[0] != '\0' && sim_svc_ldap_on(v) && v->ac != NULL && fw_ldap_finished(v->ac) &&
+        (v->ac_failed_ms == 0 || now - v->ac_failed_ms > SIM_LDAP_RETRY_MS)) {
+        fw_ldap_env_t env = sim_svc_ldap_env();
+        char why[FW_LDAP_MSG_MAX];
+
+        if (sim_svc_ldap_config(v, &v->set, &v->ac_cfg, why, sizeof(why)) != 0 || sim_svc_net(v) != 0 ||
+            fw_ldap_complete_start(v->ac, &v->ac_cfg.cfg, &env) != 0)
+            v->ac_failed_ms = now ? now : 1;
+        v->ac_fed = 0;
+    }
+    if (v->ac != NULL && !fw_ldap_finished(v->ac)) {
+        for (int i = 0; i < 8 && fw_ldap_step(v->ac); i++)
+            ;
+        if (fw_ldap_finished(v->ac)) {
+            /* The panel keeps its local suggestions; the reason goes to the log. */
+            fprintf(stderr, "panel: directory autocomplete: %s\n", v->ac->result.message);
+            v->ac_failed_ms = now ? now : 1;
+        } else if (fw_ldap_ready(v->ac)) {
+            if (!v->ac_fed) {
+                fw_ldap_input(v->ac, v->ac_text, strlen(v->ac_text));
+                v->ac_fed = 1;
+                fw_ldap_step(v->ac);
+            }
+            if (!v->ac_sent && v->ac_text[0] != '\0') {
+                ldap_complete_state_t st = ldap_complete_state(&v->ac->ac);
+
+                if (st == LDAP_COMPLETE_DONE || st == LDAP_COMPLETE_PARTIAL || st == LDAP_COMPLETE_ERROR) {
+                    ab_suggestion_t local[AB_SUGGEST_MAX], dir[LDAP_COMPLETE_MAX], all[SIM_SUGGEST_MAX];
+                    int nl = ab_book_suggest(v->book, v->ac_text, strlen(v->ac_text), local, AB_SUGGEST_MAX);
+                    size_t nd = fw_ldap_suggestions(v->ac, dir, LDAP_COMPLETE_MAX);
+
+                    v->ac_sent = 1;
+                    sim_svc_suggest(ui, v->ac_text, all,
+                                    ab_merge(local, nl > 0 ? (size_t)nl : 0, dir, nd, all, SIM_SUGGEST_MAX));
+                }
+            }
+        }
+    }
+    if (v->lop != SIM_LOP_NONE) {
+        for (int i = 0; i < 8 && fw_ldap_step(v->op); i++)
+            ;
+        if (fw_ldap_finished(v->op)) {
+            sim_svc_op_done(v, ui);
+            fw_ldap_free(v->op);
+            memset(v->op_pw, 0, sizeof(v->op_pw));
+            v->lop = SIM_LOP_NONE;
+        }
+    }
+}
+
 /* One frame of the super-loop's work for the services: the network, then
  * slices of the running job (Test, Find) for at most SIM_STEP_BUDGET_MS;
  * progress and results become the panel's events. 1 when work remains
@@ -487,6 +919,7 @@ static int sim_svc_frame(sim_svc_t *v, ui_t *ui)
     uint32_t start = hal_clock_now_ms(&sim_board.clock);
     int busy = 0, done = 0;
 
+    sim_svc_ldap_frame(v, ui);
     if (v->act == SIM_ACT_NONE)
         return 0;
     do {
@@ -582,7 +1015,11 @@ static int sim_svc_init(sim_svc_t *v)
     v->book = malloc(sizeof(*v->book));
     v->test = calloc(1, sizeof(*v->test));
     v->find = calloc(1, sizeof(*v->find));
-    if (v->book == NULL || v->test == NULL || v->find == NULL ||
+    v->ac = calloc(1, sizeof(*v->ac));
+    v->op = calloc(1, sizeof(*v->op));
+    if (v->ac != NULL)
+        fw_ldap_free(v->ac); /* "finished": started when there is text */
+    if (v->book == NULL || v->test == NULL || v->find == NULL || v->ac == NULL || v->op == NULL ||
         fw_nvstore_init(&v->book_store, &sim_board.storage, "addrbook", AB_POOL_BYTES) != 0 ||
         fw_nvstore_init(&v->set_store, &sim_board.storage, FW_SETTINGS_RECORD, FW_SETTINGS_IMAGE_MAX) != 0)
         return -1;
@@ -602,6 +1039,11 @@ static int sim_svc_init(sim_svc_t *v)
 
 static void sim_svc_free(sim_svc_t *v)
 {
+    /* The directory's connections close before the network goes. */
+    if (v->ac != NULL)
+        fw_ldap_free(v->ac);
+    if (v->op != NULL)
+        fw_ldap_free(v->op);
     if (v->act == SIM_ACT_JOB)
         fw_job_free(&sim_board.job);
     else if (v->act == SIM_ACT_TEST)
@@ -618,6 +1060,9 @@ static void sim_svc_free(sim_svc_t *v)
     free(v->book);
     free(v->test);
     free(v->find);
+    free(v->ac);
+    free(v->op);
+    memset(v->op_pw, 0, sizeof(v->op_pw));
     free(v->ca);
     sim_storage_free(&sim_board.storage_ctx);
 }
@@ -637,13 +1082,15 @@ typedef struct sim_panel {
 } sim_panel_t;
 
 static const char *const sim_screen_names[UI_SCR_COUNT] = {
-    "home", "sign-in", "send", "keyboard", "addrbook", "options", "progress", "result", "admin", "setup"};
+    "home", "sign-in", "send", "keyboard", "addrbook", "options", "progress", "result", "admin", "setup", "ldap"};
 
 /* Names of the text fields for `expect field`. */
 static const char *const sim_field_names[UI_F_COUNT] = {
     "from",    "to",       "cc",      "bcc",       "subject",  "message",  "file-name",
     "user",    "password", "ab-name", "ab-addr",   "gateway",  "port",     "smtp-user",
-    "smtp-pass", "def-from", "def-name", "def-subject"};
+    "smtp-pass", "def-from", "def-name", "def-subject", "ldap-server", "ldap-port", "ldap-base",
+    "ldap-bind-dn", "ldap-bind-pw", "ldap-attrs", "ldap-name-attr", "ldap-mail-attr", "ldap-max", "ldap-timeout",
+    "ab-filter"};
 
 static uint32_t sim_panel_now(const sim_panel_t *p)
 {
@@ -749,7 +1196,7 @@ static void sim_panel_says(const sim_panel_t *p, int lineno, const char *cond)
         size_t n = strlen(sim_field_names[f]);
 
         if (strncmp(cond, "field ", 6) == 0 && strncmp(cond + 6, sim_field_names[f], n) == 0 && cond[6 + n] == ' ')
-            fprintf(stderr, ", %s is \"%s\"", sim_field_names[f], f == UI_F_PASSWORD || f == UI_F_SMTP_PASS ? "(secret)" : m->field[f]);
+            fprintf(stderr, ", %s is \"%s\"", sim_field_names[f], f == UI_F_PASSWORD || f == UI_F_SMTP_PASS || f == UI_F_LDAP_BIND_PW ? "(secret)" : m->field[f]);
     }
     fputc('\n', stderr);
 }
@@ -895,12 +1342,19 @@ static int sim_panel_read_ca(sim_svc_t *v, const char *path)
     return 0;
 }
 
+/* The window's way into the panel (sim_sdl.h). */
+static int sim_panel_win_event(void *p, const ui_event_t *e) { return sim_panel_event(p, e); }
+static int sim_panel_win_frame(void *p) { return sim_panel_frame(p); }
+
 enum { SIM_PANEL_HEADLESS = SIM_OPT_NET_END, SIM_PANEL_SCRIPT, SIM_PANEL_SNAP, SIM_PANEL_BOOK, SIM_PANEL_STATS,
        SIM_PANEL_PAGES, SIM_PANEL_CA, SIM_PANEL_HELP };
 
 static const char sim_panel_usage[] =
     "usage: mfp-sim panel --headless --script FILE [--snap DIR] [--state DIR] [--book N]\n"
     "                     [--pages N] [--ca FILE] [--stats] [network options]\n"
+    "       mfp-sim panel [--state DIR] [--book N] [--pages N] [--ca FILE] [network options]\n"
+    "Without --headless the panel opens a window: the mouse touches, the keyboard types,\n"
+    "F1 Home, F2 Stop, F3 Reset, F4 Start.\n"
     "The address book and the settings live in --state DIR (default build/state);\n"
     "the network comes up at the first Start, Test or Find gateways.\n";
 
@@ -922,7 +1376,9 @@ int sim_panel_main(int argc, char **argv)
     sim_panel_t *p = NULL;
     FILE *f = NULL;
     char line[4096];
+    sim_sdl_t win;
 
+    sim_sdl_init(&win);
     p = calloc(1, sizeof(*p));
     if (p == NULL)
         return 1;
@@ -950,8 +1406,8 @@ int sim_panel_main(int argc, char **argv)
         default: fputs(sim_panel_usage, stderr); rc = 2; goto exit;
         }
     }
-    if (!headless || script == NULL) {
-        fprintf(stderr, "panel: this build has no window: use --headless --script FILE\n");
+    if (headless != (script != NULL)) {
+        fprintf(stderr, "panel: --headless plays a --script FILE; without both the panel opens a window\n");
         rc = 2;
         goto exit;
     }
@@ -969,8 +1425,13 @@ int sim_panel_main(int argc, char **argv)
         fprintf(stderr, "panel: cannot find the executable's folder: use --state DIR\n");
         goto exit;
     }
-    f = fopen(script, "r");
-    if (f == NULL) {
+    if (!headless && sim_sdl_open(&win, UI_SCREEN_W, UI_SCREEN_H) != 0) {
+        fprintf(stderr, "panel: %s\npanel: without a display, run it headless: "
+                        "mfp-sim panel --headless --script FILE [--snap DIR]\n", win.error);
+        rc = 2;
+        goto exit;
+    }
+    if (headless && (f = fopen(script, "r")) == NULL) {
         fprintf(stderr, "panel: %s: %s\n", script, strerror(errno));
         goto exit;
     }
@@ -984,7 +1445,12 @@ int sim_panel_main(int argc, char **argv)
     if (ui_render_init(&p->render, &p->hal, p->band, sizeof(p->band) / sizeof(p->band[0])) != 0 ||
         ui_render_frame(&p->render, &p->ui.m) != 0)
         goto exit;
-    while (fgets(line, sizeof(line), f) != NULL) {
+    if (!headless &&
+        sim_sdl_run(&win, &p->display, &(sim_sdl_panel_t){sim_panel_win_event, sim_panel_win_frame, p}) != 0) {
+        fprintf(stderr, "panel: %s\n", win.error);
+        goto exit;
+    }
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
         lineno++;
         if (sim_panel_line(p, line, snapdir, lineno) != 0)
             goto exit;
@@ -1000,6 +1466,7 @@ exit:
     if (f != NULL)
         fclose(f);
     ui_free(&p->ui);
+    sim_sdl_free(&win);
     sim_svc_free(&p->svc);
     free(p);
     return rc;

@@ -32,5 +32,16 @@ fi
 echo "check:      djpeg decodes it to $(djpeg -pnm "$OUT/attachments/scan.jpg" | head -c 20 | sed -n 2p) pixels"
 echo "capture:    $OUT/job.pcap (tcpdump -r, or Wireshark)"
 echo
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    echo "== the panel in a window (close it to finish)"
+    build/mfp-sim panel --state "$OUT/panel" ||
+        echo "make run: the panel's window did not open (see above)" >&2
+else
+    echo "== the panel, headless (no display): the address book filled from a script"
+    build/mfp-sim panel --headless --state "$OUT/panel" --script tests/ui/seed_book.panel \
+        --snap "$OUT/panel" >/dev/null &&
+        echo "snapshots:  $(ls "$OUT"/panel/*.png | head -3 | tr '\n' ' ')"
+fi
+echo
 echo "The lab is still up: mailboxes in $LAB_MAIL_DIR, logs in $LAB_DIR."
 echo "Try: build/mfp-sim send --help    End it with: sim/lab/down"

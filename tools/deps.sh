@@ -11,9 +11,11 @@ libslirp-dev libpng-dev valgrind fonts-dejavu-core libfreetype-dev
 postfix dnsmasq-base iproute2 openssl socat dovecot-core postgrey
 libjpeg-turbo-progs libtiff-tools poppler-utils qpdf swaks python3 python3-aiosmtpd tcpdump
 bind9-dnsutils slapd ldap-utils"
+# The panel's window (SDL2) and its test: a virtual X server, xdotool, ImageMagick.
+PKGS="$PKGS libsdl2-dev xvfb xdotool imagemagick"
 # The board: cross-built libraries, the image and its QEMU test (make test).
 PKGS="$PKGS cmake gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
-[ "${1:-}" != "--bench" ] || PKGS="$PKGS img2pdf imagemagick curl msmtp"
+[ "${1:-}" != "--bench" ] || PKGS="$PKGS img2pdf curl msmtp"
 
 missing=""
 for p in $PKGS; do

@@ -52,6 +52,17 @@ static const struct {
     [UI_F_DEF_FROM] = {"Default From:", UI_ADDR_MAX, UI_FK_ADDR},
     [UI_F_DEF_NAME] = {"Display name:", 127, UI_FK_TEXT},
     [UI_F_DEF_SUBJECT] = {"Default subject:", 255, UI_FK_TEXT},
+    [UI_F_LDAP_SERVER] = {"LDAP server:", 253, UI_FK_HOST},
+    [UI_F_LDAP_PORT] = {"Port:", 5, UI_FK_PORT},
+    [UI_F_LDAP_BASE] = {"Base DN:", 255, UI_FK_TEXT},
+    [UI_F_LDAP_BIND_DN] = {"Bind DN:", 255, UI_FK_TEXT},
+    [UI_F_LDAP_BIND_PW] = {"Bind password:", 127, UI_FK_SECRET},
+    [UI_F_LDAP_ATTRS] = {"Search attributes:", 255, UI_FK_TEXT},
+    [UI_F_LDAP_NAME_ATTR] = {"Name attribute:", 63, UI_FK_TEXT},
+    [UI_F_LDAP_MAIL_ATTR] = {"Mail attribute:", 63, UI_FK_TEXT},
+    [UI_F_LDAP_MAX] = {"Maximum results:", 2, UI_FK_PORT},
+    [UI_F_LDAP_TIMEOUT] = {"Timeout (s):", 3, UI_FK_PORT},
+    [UI_F_AB_FILTER] = {"Search:", 64, UI_FK_TEXT},
 };
 
 static ui_ret_t ui_st_top(ui_t *ui, const ui_event_t *e);
@@ -65,6 +76,7 @@ static ui_ret_t ui_st_progress(ui_t *ui, const ui_event_t *e);
 static ui_ret_t ui_st_result(ui_t *ui, const ui_event_t *e);
 static ui_ret_t ui_st_admin(ui_t *ui, const ui_event_t *e);
 static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e);
+static ui_ret_t ui_st_ldap(ui_t *ui, const ui_event_t *e);
 
 static const ui_state_fn ui_states[UI_SCR_COUNT] = {
     [UI_SCR_HOME] = ui_st_home,         [UI_SCR_SIGN_IN] = ui_st_sign_in,
@@ -72,6 +84,7 @@ static const ui_state_fn ui_states[UI_SCR_COUNT] = {
     [UI_SCR_ADDRBOOK] = ui_st_addrbook, [UI_SCR_OPTIONS] = ui_st_options,
     [UI_SCR_PROGRESS] = ui_st_progress, [UI_SCR_RESULT] = ui_st_result,
     [UI_SCR_ADMIN] = ui_st_admin,       [UI_SCR_SETUP] = ui_st_setup,
+    [UI_SCR_LDAP] = ui_st_ldap,
 };
 
 static void ui_tran(ui_t *ui, ui_screen_t to);
@@ -87,9 +100,11 @@ static void ui_kb_backspace(ui_t *ui);
 static ui_ret_t ui_kb_enter(ui_t *ui);
 static ui_ret_t ui_kb_ok(ui_t *ui);
 static void ui_kb_suggest(ui_t *ui);
+static int ui_kb_completes(const ui_t *ui);
 static size_t ui_kb_token(const ui_t *ui);
 static void ui_ab_open(ui_t *ui, ui_field_t target);
 static void ui_ab_refresh(ui_t *ui);
+static void ui_ab_filter(ui_t *ui);
 static void ui_ab_scroll(ui_t *ui, long rows);
 static ui_ret_t ui_ab_add(ui_t *ui);
 static void ui_ab_remove(ui_t *ui);
@@ -97,6 +112,10 @@ static void ui_dropdown_set(ui_t *ui, ui_dropdown_t dd, unsigned v);
 static ui_ret_t ui_start(ui_t *ui);
 static void ui_stop(ui_t *ui);
 static ui_ret_t ui_setup_save(ui_t *ui, int test_only);
+static ui_ret_t ui_ldap_save(ui_t *ui, int test_only);
+static ui_ret_t ui_signed_in(ui_t *ui, const char *from, const char *name, int lock);
+static void ui_put_number(ui_t *ui, ui_field_t f, uint64_t v);
+static uint32_t ui_number(const char *s);
 static void ui_copy_field(ui_t *ui, ui_field_t f, const char *s);
 static int ui_is_address(const char *s, size_t n);
 static int ui_is_host(const char *s, size_t n);
@@ -343,24 +362,42 @@ static ui_ret_t ui_st_sign_in(ui_t *ui, const ui_event_t *e)
             ui_kb_open(ui, (ui_field_t)(id - UI_ID_FIELD), UI_SCR_SIGN_IN);
         } else if (id == UI_ID_SIGN_IN) {
             char from[UI_ADDR_MAX + 1] = "";
-            int rc = ui->svc.api->sign_in(ui->svc.ctx, m->field[UI_F_USER], m->field[UI_F_PASSWORD], from,
-                                          sizeof(from));
+            int rc;
 
+            if (m->signing_in)
+                return UI_HANDLED; /* one sign-in at a time */
+            rc = ui->svc.api->sign_in(ui->svc.ctx, m->field[UI_F_USER], m->field[UI_F_PASSWORD], from,
+                                      sizeof(from));
             ui_wipe(m->field[UI_F_PASSWORD], sizeof(m->field[UI_F_PASSWORD]));
+            if (rc == UI_SVC_PENDING) {
+                /* The directory answers later; the panel stays live. */
+                m->signing_in = 1;
+                ui_status(ui, UI_STATUS_INFO, "Signing in...", NULL);
+                return UI_HANDLED;
+            }
             if (rc != 0) {
                 ui_refuse(ui, UI_F_PASSWORD, "Sign-in refused: check the user name and the password");
                 return UI_REFUSED;
             }
-            m->signed_in = 1;
-            if (from[0] != '\0' && !m->setup.from_locked)
-                ui_copy_field(ui, UI_F_FROM, from);
-            ui_tran(ui, UI_SCR_SEND);
+            return ui_signed_in(ui, from, NULL, 0);
         } else if (id == UI_ID_CANCEL) {
             ui_tran(ui, UI_SCR_HOME);
         } else {
             return UI_UNHANDLED;
         }
         return UI_HANDLED;
+    case UI_EV_SIGN_IN: {
+        const ui_sign_in_event_t *s = (const ui_sign_in_event_t *)e;
+
+        if (!m->signing_in)
+            return UI_HANDLED; /* cancelled meanwhile */
+        m->signing_in = 0;
+        if (!s->ok) {
+            ui_refuse(ui, UI_F_PASSWORD, s->message ? s->message : "Sign-in refused");
+            return UI_REFUSED;
+        }
+        return ui_signed_in(ui, s->from, s->name, s->lock_from);
+    }
     default:
         return UI_UNHANDLED;
     }
@@ -380,7 +417,8 @@ static ui_ret_t ui_st_send(ui_t *ui, const ui_event_t *e)
 
             m->prefilled = 1;
             if (ui_load_setup(ui, &s) == 0) {
-                if (m->setup.from_locked || (m->field[UI_F_FROM][0] == '\0' && (s.from_name == NULL || s.from_name[0] == '\0')))
+                if (!m->from_locked_user &&
+                    (m->setup.from_locked || (m->field[UI_F_FROM][0] == '\0' && (s.from_name == NULL || s.from_name[0] == '\0'))))
                     ui_copy_field(ui, UI_F_FROM, s.from_addr);
                 m->from_is_hint = m->field[UI_F_FROM][0] == '\0';
                 if (m->field[UI_F_SUBJECT][0] == '\0')
@@ -402,7 +440,7 @@ static ui_ret_t ui_st_send(ui_t *ui, const ui_event_t *e)
             ui_field_t f = (ui_field_t)(id - UI_ID_FIELD);
 
             m->focus = (uint8_t)f;
-            if (f == UI_F_FROM && m->setup.from_locked) {
+            if (f == UI_F_FROM && (m->setup.from_locked || m->from_locked_user)) {
                 ui_refuse(ui, f, "From: the administrator does not allow changing it");
                 return UI_REFUSED;
             }
@@ -410,7 +448,7 @@ static ui_ret_t ui_st_send(ui_t *ui, const ui_event_t *e)
         } else if (id >= UI_ID_BOOK + UI_F_FROM && id <= UI_ID_BOOK + UI_F_BCC) {
             ui_field_t f = (ui_field_t)(id - UI_ID_BOOK);
 
-            if (f == UI_F_FROM && m->setup.from_locked) {
+            if (f == UI_F_FROM && (m->setup.from_locked || m->from_locked_user)) {
                 ui_refuse(ui, f, "From: the administrator does not allow changing it");
                 return UI_REFUSED;
             }
@@ -452,6 +490,20 @@ static ui_ret_t ui_st_keyboard(ui_t *ui, const ui_event_t *e)
         const ui_text_event_t *t = (const ui_text_event_t *)e;
 
         return ui_kb_insert(ui, t->text, t->len);
+    }
+    case UI_EV_SUGGEST: {
+        /* The merged list (local first) for a text: only if it is still the
+         * one being typed; the first entry is what Enter accepts. */
+        const ui_suggest_event_t *s = (const ui_suggest_event_t *)e;
+        size_t t = ui_kb_token(ui);
+
+        if (!ui_kb_completes(ui) || t == m->kb.len || s->prefix_len != (size_t)(m->kb.len - t) ||
+            memcmp(s->prefix, m->kb.text + t, s->prefix_len) != 0)
+            return UI_HANDLED;
+        m->kb.has_suggestion = s->count > 0;
+        if (s->count > 0)
+            m->kb.suggestion = s->entry[0];
+        return UI_HANDLED;
     }
     case UI_EV_KEY:
         switch (((const ui_key_event_t *)e)->key) {
@@ -532,6 +584,13 @@ static ui_ret_t ui_st_addrbook(ui_t *ui, const ui_event_t *e)
     case UI_EV_TOUCH_UP:
         m->ab.hold = 0;
         return UI_HANDLED;
+    case UI_EV_SUGGEST:
+        /* The directory answered the All search: the list grew. */
+        if (m->ab.book == UI_BOOK_ALL) {
+            ui_ab_refresh(ui);
+            ui_status(ui, UI_STATUS_INFO, m->ab.count ? "Select names, then Add" : "No names found", NULL);
+        }
+        return UI_HANDLED;
     case UI_EV_TICK:
         m->now_ms = ((const ui_tick_event_t *)e)->now_ms;
         while (m->ab.hold != 0 && (int32_t)(m->now_ms - m->ab.hold_next_ms) >= 0) {
@@ -559,6 +618,9 @@ static ui_ret_t ui_st_addrbook(ui_t *ui, const ui_event_t *e)
             return UI_HANDLED;
         }
         switch (id) {
+        case UI_ID_FIELD + UI_F_AB_FILTER:
+            ui_kb_open(ui, UI_F_AB_FILTER, UI_SCR_ADDRBOOK);
+            return UI_HANDLED;
         case UI_ID_AB_UP:
         case UI_ID_AB_DOWN:
             return UI_HANDLED; /* scrolled on TOUCH_DOWN */
@@ -690,6 +752,10 @@ static ui_ret_t ui_st_admin(ui_t *ui, const ui_event_t *e)
             ui_tran(ui, UI_SCR_SETUP);
             return UI_HANDLED;
         }
+        if (id == UI_ID_LDAP_SETUP) {
+            ui_tran(ui, UI_SCR_LDAP);
+            return UI_HANDLED;
+        }
         if (id == UI_ID_CANCEL) {
             ui_tran(ui, UI_SCR_HOME);
             return UI_HANDLED;
@@ -773,7 +839,7 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
             }
             return UI_HANDLED;
         }
-        if (id >= UI_ID_FIELD + UI_F_GATEWAY && id < UI_ID_FIELD + UI_F_COUNT) {
+        if (id >= UI_ID_FIELD + UI_F_GATEWAY && id <= UI_ID_FIELD + UI_F_DEF_SUBJECT) {
             m->focus = (uint8_t)(id - UI_ID_FIELD);
             ui_kb_open(ui, (ui_field_t)(id - UI_ID_FIELD), UI_SCR_SETUP);
         } else if (id == UI_ID_LOCK_FROM) {
@@ -790,6 +856,82 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
             ui_status(ui, UI_STATUS_INFO, "Looking for gateways...", NULL);
         } else if (id == UI_ID_OK) {
             return ui_setup_save(ui, 0);
+        } else if (id == UI_ID_CANCEL) {
+            ui_tran(ui, UI_SCR_ADMIN);
+        } else {
+            return UI_UNHANDLED;
+        }
+        return UI_HANDLED;
+    }
+    default:
+        return UI_UNHANDLED;
+    }
+}
+
+static ui_ret_t ui_st_ldap(ui_t *ui, const ui_event_t *e)
+{
+    ui_model_t *m = &ui->m;
+
+    switch (e->type) {
+    case UI_EV_ENTRY:
+        if (m->prev == UI_SCR_ADMIN) {
+            ui_ldap_setup_t s;
+
+            memset(&s, 0, sizeof(s));
+            if (ui->svc.api->load_ldap == NULL || ui->svc.api->load_ldap(ui->svc.ctx, &s) != 0) {
+                ui_refuse(ui, UI_F_NONE, "LDAP settings cannot be read");
+                memset(&s, 0, sizeof(s));
+            } else {
+                ui_status(ui, UI_STATUS_INFO, "LDAP Setup: touch a field to change it", NULL);
+            }
+            ui_copy_field(ui, UI_F_LDAP_SERVER, s.server);
+            if (s.port)
+                ui_put_number(ui, UI_F_LDAP_PORT, s.port);
+            else
+                m->field[UI_F_LDAP_PORT][0] = '\0';
+            ui_copy_field(ui, UI_F_LDAP_BASE, s.base_dn);
+            ui_copy_field(ui, UI_F_LDAP_BIND_DN, s.bind_dn);
+            m->field[UI_F_LDAP_BIND_PW][0] = '\0';
+            ui_copy_field(ui, UI_F_LDAP_ATTRS, s.search_attrs);
+            ui_copy_field(ui, UI_F_LDAP_NAME_ATTR, s.name_attr);
+            ui_copy_field(ui, UI_F_LDAP_MAIL_ATTR, s.mail_attr);
+            ui_put_number(ui, UI_F_LDAP_MAX, s.max_results);
+            ui_put_number(ui, UI_F_LDAP_TIMEOUT, s.timeout_s);
+            m->ldap.tls = s.tls < UI_LDAP_TLS_COUNT ? s.tls : UI_LDAP_TLS_STARTTLS;
+            m->ldap.login = s.login < UI_LOGIN_COUNT ? s.login : UI_LOGIN_UID;
+            m->ldap.use_ca = (uint8_t)(s.use_ca != 0);
+            m->ldap.sign_in = (uint8_t)(s.sign_in != 0);
+            m->ldap.lock_from = (uint8_t)(s.lock_from != 0);
+            m->ldap.password_set = (uint8_t)(s.password_set != 0);
+        }
+        return UI_HANDLED;
+    case UI_EV_EXIT:
+        if (m->next != UI_SCR_KEYBOARD)
+            ui_wipe(m->field[UI_F_LDAP_BIND_PW], sizeof(m->field[UI_F_LDAP_BIND_PW]));
+        return UI_HANDLED;
+    case UI_EV_TEST_RESULT: {
+        const ui_test_event_t *t = (const ui_test_event_t *)e;
+
+        ui_status(ui, t->ok ? UI_STATUS_OK : UI_STATUS_ERROR,
+                  t->message ? t->message : (t->ok ? "LDAP OK" : "LDAP Test failed"), NULL);
+        return UI_HANDLED;
+    }
+    case UI_EV_PRESS: {
+        uint16_t id = ((const ui_press_event_t *)e)->id;
+
+        if (id >= UI_ID_FIELD + UI_F_LDAP_SERVER && id <= UI_ID_FIELD + UI_F_LDAP_TIMEOUT) {
+            m->focus = (uint8_t)(id - UI_ID_FIELD);
+            ui_kb_open(ui, (ui_field_t)(id - UI_ID_FIELD), UI_SCR_LDAP);
+        } else if (id == UI_ID_LDAP_CA) {
+            m->ldap.use_ca ^= 1u;
+        } else if (id == UI_ID_LDAP_SIGN_IN) {
+            m->ldap.sign_in ^= 1u;
+        } else if (id == UI_ID_LDAP_LOCK_FROM) {
+            m->ldap.lock_from ^= 1u;
+        } else if (id == UI_ID_TEST) {
+            return ui_ldap_save(ui, 1);
+        } else if (id == UI_ID_OK) {
+            return ui_ldap_save(ui, 0);
         } else if (id == UI_ID_CANCEL) {
             ui_tran(ui, UI_SCR_ADMIN);
         } else {
@@ -851,11 +993,14 @@ static void ui_clear_job(ui_t *ui)
         ui_wipe(m->field[f], sizeof(m->field[f]));
     ui_wipe(m->field[UI_F_USER], sizeof(m->field[UI_F_USER]));
     ui_wipe(m->field[UI_F_PASSWORD], sizeof(m->field[UI_F_PASSWORD]));
+    ui_wipe(m->field[UI_F_AB_FILTER], sizeof(m->field[UI_F_AB_FILTER]));
     ui_wipe(&m->kb, sizeof(m->kb));
     ui_wipe(&m->ab, sizeof(m->ab));
     ui_options_default(&m->options);
     memset(&m->result, 0, sizeof(m->result));
     m->signed_in = 0;
+    m->signing_in = 0;
+    m->from_locked_user = 0;
     m->prefilled = 0;
     m->from_is_hint = 0;
     m->focus = UI_F_NONE;
@@ -982,14 +1127,21 @@ static size_t ui_kb_token(const ui_t *ui)
     return i;
 }
 
+/* Autocomplete runs in To, Cc, Bcc and From. */
+static int ui_kb_completes(const ui_t *ui)
+{
+    uint8_t k = ui_fields[ui->m.kb.target].kind;
+
+    return k == UI_FK_ADDR_LIST || (k == UI_FK_ADDR && ui->m.kb.target == UI_F_FROM);
+}
+
 static void ui_kb_suggest(ui_t *ui)
 {
     ui_model_t *m = &ui->m;
-    uint8_t k = ui_fields[m->kb.target].kind;
     size_t t;
 
     m->kb.has_suggestion = 0;
-    if (k != UI_FK_ADDR_LIST && !(k == UI_FK_ADDR && m->kb.target == UI_F_FROM))
+    if (!ui_kb_completes(ui))
         return;
     t = ui_kb_token(ui);
     if (t == m->kb.len)
@@ -1043,6 +1195,14 @@ static ui_ret_t ui_kb_ok(ui_t *ui)
     if (f == UI_F_FROM)
         m->from_is_hint = m->kb.len == 0;
     m->field_error = UI_F_NONE;
+    if (f == UI_F_AB_FILTER) {
+        ui_tran(ui, m->back);
+        m->ab.top = 0;
+        m->ab.sel_count = 0;
+        ui_ab_filter(ui);
+        ui_ab_refresh(ui);
+        return UI_HANDLED;
+    }
     if (m->kb.chain && f == UI_F_AB_NAME) {
         ui_kb_open(ui, UI_F_AB_ADDR, UI_SCR_ADDRBOOK);
         m->kb.chain = 1;
@@ -1092,6 +1252,27 @@ static void ui_ab_refresh(ui_t *ui)
             break;
         m->ab.row_count++;
     }
+}
+
+/* All: asks the directory for the search text; its answer (UI_EV_SUGGEST)
+ * refreshes the list. */
+static void ui_ab_filter(ui_t *ui)
+{
+    ui_model_t *m = &ui->m;
+    const char *t = m->field[UI_F_AB_FILTER];
+
+    if (m->ab.book != UI_BOOK_ALL)
+        return;
+    if (ui->svc.api->ab_filter == NULL) {
+        ui_status(ui, UI_STATUS_INFO, "No directory: All shows the Local names", NULL);
+        return;
+    }
+    if (ui->svc.api->ab_filter(ui->svc.ctx, t, strlen(t)) != 0)
+        ui_refuse(ui, UI_F_AB_FILTER, "The directory cannot be searched: check LDAP Setup");
+    else if (t[0] != '\0')
+        ui_status(ui, UI_STATUS_INFO, "Searching the directory for ", t);
+    else
+        ui_status(ui, UI_STATUS_INFO, "Touch Search and type a name to search the directory", NULL);
 }
 
 static void ui_ab_scroll(ui_t *ui, long rows)
@@ -1231,9 +1412,12 @@ static void ui_dropdown_set(ui_t *ui, ui_dropdown_t dd, unsigned v)
             m->ab.book = (uint8_t)v;
             m->ab.top = 0;
             m->ab.sel_count = 0;
+            ui_ab_filter(ui);
             ui_ab_refresh(ui);
         }
         break;
+    case UI_DD_LDAP_TLS: m->ldap.tls = (uint8_t)v; break;
+    case UI_DD_LDAP_LOGIN: m->ldap.login = (uint8_t)v; break;
     default:
         break;
     }
@@ -1303,7 +1487,7 @@ static ui_ret_t ui_setup_save(ui_t *ui, int test_only)
     ui_setup_t s;
     uint32_t port = 0;
 
-    for (unsigned f = UI_F_GATEWAY; f < UI_F_COUNT; f++)
+    for (unsigned f = UI_F_GATEWAY; f <= UI_F_DEF_SUBJECT; f++)
         if (ui_validate_field((ui_field_t)f, m->field[f], strlen(m->field[f]), why, sizeof(why)) != 0) {
             ui_refuse(ui, (ui_field_t)f, why);
             return UI_REFUSED;
@@ -1312,8 +1496,7 @@ static ui_ret_t ui_setup_save(ui_t *ui, int test_only)
         ui_refuse(ui, UI_F_GATEWAY, "SMTP gateway: enter an IP address or a host name");
         return UI_REFUSED;
     }
-    for (const char *p = m->field[UI_F_PORT]; *p; p++)
-        port = port * 10 + (uint32_t)(*p - '0');
+    port = ui_number(m->field[UI_F_PORT]);
     memset(&s, 0, sizeof(s));
     s.gateway = m->field[UI_F_GATEWAY];
     s.port = (uint16_t)(port ? port : 25);
@@ -1343,6 +1526,92 @@ static ui_ret_t ui_setup_save(ui_t *ui, int test_only)
     ui_status(ui, UI_STATUS_OK, "E-mail Setup saved", NULL);
     ui_tran(ui, UI_SCR_ADMIN);
     return UI_HANDLED;
+}
+
+static ui_ret_t ui_ldap_save(ui_t *ui, int test_only)
+{
+    ui_model_t *m = &ui->m;
+    char why[UI_TEXT_MAX + 1] = "";
+    ui_ldap_setup_t s;
+    int rc;
+
+    for (unsigned f = UI_F_LDAP_SERVER; f <= UI_F_LDAP_TIMEOUT; f++)
+        if (ui_validate_field((ui_field_t)f, m->field[f], strlen(m->field[f]), why, sizeof(why)) != 0) {
+            ui_refuse(ui, (ui_field_t)f, why);
+            return UI_REFUSED;
+        }
+    memset(&s, 0, sizeof(s));
+    s.server = m->field[UI_F_LDAP_SERVER];
+    s.port = (uint16_t)ui_number(m->field[UI_F_LDAP_PORT]);
+    s.tls = m->ldap.tls;
+    s.use_ca = m->ldap.use_ca;
+    s.bind_dn = m->field[UI_F_LDAP_BIND_DN];
+    s.bind_password = m->field[UI_F_LDAP_BIND_PW];
+    s.password_set = m->ldap.password_set;
+    s.base_dn = m->field[UI_F_LDAP_BASE];
+    s.search_attrs = m->field[UI_F_LDAP_ATTRS];
+    s.name_attr = m->field[UI_F_LDAP_NAME_ATTR];
+    s.mail_attr = m->field[UI_F_LDAP_MAIL_ATTR];
+    s.login = m->ldap.login;
+    s.max_results = ui_number(m->field[UI_F_LDAP_MAX]);
+    s.timeout_s = ui_number(m->field[UI_F_LDAP_TIMEOUT]);
+    s.sign_in = m->ldap.sign_in;
+    s.lock_from = m->ldap.lock_from;
+    if (ui->svc.api->save_ldap == NULL || ui->svc.api->test_ldap == NULL) {
+        ui_refuse(ui, UI_F_NONE, "This device has no directory support");
+        return UI_REFUSED;
+    }
+    rc = test_only ? ui->svc.api->test_ldap(ui->svc.ctx, &s, why, sizeof(why))
+                   : ui->svc.api->save_ldap(ui->svc.ctx, &s, why, sizeof(why));
+    if (rc != 0) {
+        ui_refuse(ui, UI_F_NONE, why[0] ? why : "LDAP Setup could not be saved (storage error)");
+        return UI_REFUSED;
+    }
+    if (test_only) {
+        ui_status(ui, UI_STATUS_INFO, "Testing the directory...", NULL);
+        return UI_HANDLED;
+    }
+    ui_wipe(m->field[UI_F_LDAP_BIND_PW], sizeof(m->field[UI_F_LDAP_BIND_PW]));
+    ui_status(ui, UI_STATUS_OK, "LDAP Setup saved", NULL);
+    ui_tran(ui, UI_SCR_ADMIN);
+    return UI_HANDLED;
+}
+
+/* Signed in: From becomes the user's address (kept locked when the
+ * administrator says so), the display name the user's. */
+static ui_ret_t ui_signed_in(ui_t *ui, const char *from, const char *name, int lock)
+{
+    ui_model_t *m = &ui->m;
+
+    m->signed_in = 1;
+    if (from != NULL && from[0] != '\0' && (lock || !m->setup.from_locked)) {
+        ui_copy_field(ui, UI_F_FROM, from);
+        m->from_is_hint = 0;
+        m->from_locked_user = (uint8_t)(lock != 0);
+    }
+    if (name != NULL && name[0] != '\0')
+        ui_strlcpy(m->from_hint, sizeof(m->from_hint), name, strlen(name));
+    ui_status(ui, UI_STATUS_OK, "Signed in", NULL);
+    ui_tran(ui, UI_SCR_SEND);
+    return UI_HANDLED;
+}
+
+static void ui_put_number(ui_t *ui, ui_field_t f, uint64_t v)
+{
+    ui_sb_t sb;
+
+    ui_sb_init(&sb, ui->m.field[f], (size_t)ui_fields[f].max + 1);
+    ui_sb_put_u64(&sb, v);
+}
+
+/* A field already checked as digits (UI_FK_PORT); "" is 0. */
+static uint32_t ui_number(const char *s)
+{
+    uint32_t v = 0;
+
+    for (; *s >= '0' && *s <= '9'; s++)
+        v = v * 10 + (uint32_t)(*s - '0');
+    return v;
 }
 
 /* ---------------------------------------------------------- validation */

@@ -28,6 +28,7 @@ static void ui_l_progress(ui_layout_t *l, const ui_model_t *m);
 static void ui_l_result(ui_layout_t *l, const ui_model_t *m);
 static void ui_l_admin(ui_layout_t *l, const ui_model_t *m);
 static void ui_l_setup(ui_layout_t *l, const ui_model_t *m);
+static void ui_l_ldap(ui_layout_t *l, const ui_model_t *m);
 static void ui_l_dropdown_list(ui_layout_t *l, const ui_model_t *m);
 static void ui_l_dialog(ui_layout_t *l, const ui_model_t *m);
 static ui_widget_t *ui_l_field(ui_layout_t *l, const ui_model_t *m, ui_field_t f, int x, int y, int w, int h);
@@ -89,6 +90,8 @@ static const char *const ui_c_quality[] = {"High (larger file)", "Medium", "Low 
 static const char *const ui_c_tls[] = {"STARTTLS (required)", "TLS (port 465)", "None (plain text)"};
 static const char *const ui_c_maxatt[] = {"1 MB", "2 MB", "5 MB", "10 MB", "No limit"};
 static const char *const ui_c_book[] = {"Local", "All"};
+static const char *const ui_c_ldap_tls[] = {"None (plain text)", "StartTLS (port 389)", "LDAPS (port 636)"};
+static const char *const ui_c_login[] = {"uid", "sAMAccountName", "mail"};
 
 static const struct {
     const char *title;
@@ -104,6 +107,8 @@ static const struct {
     [UI_DD_TLS] = {"Security:", ui_c_tls, UI_TLS_COUNT},
     [UI_DD_MAXATT] = {"Max. attachment:", ui_c_maxatt, UI_MAXATT_COUNT},
     [UI_DD_BOOK] = {"Address book:", ui_c_book, UI_BOOK_COUNT},
+    [UI_DD_LDAP_TLS] = {"LDAP security:", ui_c_ldap_tls, UI_LDAP_TLS_COUNT},
+    [UI_DD_LDAP_LOGIN] = {"Sign-in attribute:", ui_c_login, UI_LOGIN_COUNT},
 };
 
 const char *ui_dropdown_title(ui_dropdown_t dd) { return dd < UI_DD_COUNT && ui_dd[dd].title ? ui_dd[dd].title : ""; }
@@ -125,6 +130,8 @@ unsigned ui_dropdown_value(const ui_model_t *m, ui_dropdown_t dd)
     case UI_DD_TLS: return m->setup.tls;
     case UI_DD_MAXATT: return m->setup.max_attachment;
     case UI_DD_BOOK: return m->ab.book;
+    case UI_DD_LDAP_TLS: return m->ldap.tls;
+    case UI_DD_LDAP_LOGIN: return m->ldap.login;
     default: return 0;
     }
 }
@@ -142,6 +149,7 @@ static const char *const ui_help[UI_SCR_COUNT] = {
     [UI_SCR_RESULT] = "The result of the last job. Touch OK to continue.",
     [UI_SCR_ADMIN] = "Initial Setup: E-mail Setup configures the SMTP gateway and the defaults.",
     [UI_SCR_SETUP] = "Test checks the gateway. Find gateways looks for SMTP servers on the network.",
+    [UI_SCR_LDAP] = "The directory: LDAP Test connects, binds and finds one entry. Empty server: no directory.",
 };
 
 /* ------------------------------------------------------------ public */
@@ -150,7 +158,7 @@ void ui_layout_build(ui_layout_t *l, const ui_model_t *m)
 {
     static const char *const titles[UI_SCR_COUNT] = {
         "Home", "Sign In", "Send E-mail", "Keyboard", "Address Book", "More Options",
-        "Sending E-mail", "E-mail Result", "Administration", "E-mail Setup"};
+        "Sending E-mail", "E-mail Result", "Administration", "E-mail Setup", "LDAP Setup"};
 
     l->count = 0;
     l->used = 0;
@@ -166,6 +174,7 @@ void ui_layout_build(ui_layout_t *l, const ui_model_t *m)
     case UI_SCR_RESULT: ui_l_result(l, m); break;
     case UI_SCR_ADMIN: ui_l_admin(l, m); break;
     case UI_SCR_SETUP: ui_l_setup(l, m); break;
+    case UI_SCR_LDAP: ui_l_ldap(l, m); break;
     default: break;
     }
     ui_l_dropdown_list(l, m);
@@ -259,7 +268,7 @@ static ui_widget_t *ui_l_field(ui_layout_t *l, const ui_model_t *m, ui_field_t f
         p->flags |= UI_WF_FOCUS;
     if (m->field_error == f)
         p->flags |= UI_WF_ERROR;
-    if (f == UI_F_PASSWORD || f == UI_F_SMTP_PASS)
+    if (f == UI_F_PASSWORD || f == UI_F_SMTP_PASS || f == UI_F_LDAP_BIND_PW)
         p->flags |= UI_WF_MASKED;
     return p;
 }
@@ -362,7 +371,7 @@ static void ui_l_keyboard(ui_layout_t *l, const ui_model_t *m)
     w->flags |= UI_WF_FOCUS | UI_WF_TAIL | UI_WF_CURSOR;
     if (m->field_error == f)
         w->flags |= UI_WF_ERROR;
-    if (f == UI_F_PASSWORD || f == UI_F_SMTP_PASS)
+    if (f == UI_F_PASSWORD || f == UI_F_SMTP_PASS || f == UI_F_LDAP_BIND_PW)
         w->flags |= UI_WF_MASKED;
     if (m->kb.has_suggestion) {
         /* Inline completion: the rest of the address, in grey. */
@@ -419,11 +428,20 @@ static void ui_l_addrbook(ui_layout_t *l, const ui_model_t *m)
              ui_dropdown_choice(UI_DD_BOOK, m->ab.book));
     if (m->dropdown == UI_DD_BOOK)
         w->flags |= UI_WF_FOCUS;
-    ui_l_begin(l, &sb);
-    ui_sb_put(&sb, ui_field_label((ui_field_t)m->ab.target));
-    ui_sb_put(&sb, " ");
-    ui_sb_put(&sb, m->field[m->ab.target]);
-    ui_w(l, UI_W_FIELD, UI_ID_NONE, 228, 66, 412, 44, UI_ST_NORMAL, UI_FONT_BODY, ui_l_end(l, &sb));
+    if (m->ab.book == UI_BOOK_ALL) {
+        /* All: the directory is searched for what is typed here. */
+        w = ui_l_field(l, m, UI_F_AB_FILTER, 228, 66, 412, 44);
+        if (m->field[UI_F_AB_FILTER][0] == '\0') {
+            w->text = "Search the directory: touch to type a name";
+            w->flags |= UI_WF_HINT;
+        }
+    } else {
+        ui_l_begin(l, &sb);
+        ui_sb_put(&sb, ui_field_label((ui_field_t)m->ab.target));
+        ui_sb_put(&sb, " ");
+        ui_sb_put(&sb, m->field[m->ab.target]);
+        ui_w(l, UI_W_FIELD, UI_ID_NONE, 228, 66, 412, 44, UI_ST_NORMAL, UI_FONT_BODY, ui_l_end(l, &sb));
+    }
     for (unsigned i = 0; i < m->ab.row_count; i++) {
         w = ui_w(l, UI_W_ROW, (uint16_t)(UI_ID_ROW + i), 16, 120 + (int)i * 50, 584, 48, UI_ST_NORMAL, UI_FONT_BODY,
                  m->ab.row[i].alias[0] ? m->ab.row[i].alias : m->ab.row[i].addr);
@@ -569,6 +587,9 @@ static void ui_l_admin(ui_layout_t *l, const ui_model_t *m)
     ui_w(l, UI_W_BUTTON, UI_ID_EMAIL_SETUP, 40, 120, 340, 64, UI_ST_PRIMARY, UI_FONT_BOLD, "E-mail Setup");
     ui_w(l, UI_W_LABEL, UI_ID_NONE, 40, 196, 720, 30, UI_ST_MUTED, UI_FONT_BODY,
          "SMTP gateway, Test, Find gateways, default From and subject, attachment size");
+    ui_w(l, UI_W_BUTTON, UI_ID_LDAP_SETUP, 40, 240, 340, 64, UI_ST_NORMAL, UI_FONT_BOLD, "LDAP Setup");
+    ui_w(l, UI_W_LABEL, UI_ID_NONE, 40, 316, 720, 30, UI_ST_MUTED, UI_FONT_BODY,
+         "The directory: server, TLS, bind DN, base DN, attributes, sign-in, LDAP Test");
     ui_w(l, UI_W_BUTTON, UI_ID_CANCEL, UI_RIGHT_X, 360, UI_RIGHT_W, 56, UI_ST_NORMAL, UI_FONT_BOLD, "Back");
 }
 
@@ -621,6 +642,58 @@ static void ui_l_setup(ui_layout_t *l, const ui_model_t *m)
     ui_w(l, UI_W_BUTTON, UI_ID_FIND, 146, 372, 200, 50, UI_ST_NORMAL, UI_FONT_BOLD, "Find gateways");
     ui_w(l, UI_W_BUTTON, UI_ID_CANCEL, 536, 372, 120, 50, UI_ST_NORMAL, UI_FONT_BOLD, "Cancel");
     ui_w(l, UI_W_BUTTON, UI_ID_OK, 664, 372, 120, 50, UI_ST_PRIMARY, UI_FONT_BOLD, "OK");
+}
+
+/* A drop-down with its caption. */
+static void ui_l_dropdown(ui_layout_t *l, const ui_model_t *m, ui_dropdown_t dd, int x, int y, int w)
+{
+    ui_widget_t *d;
+
+    ui_l_caption(l, x, y, w, ui_dropdown_title(dd));
+    d = ui_w(l, UI_W_DROPDOWN, (uint16_t)(UI_ID_DD + dd), x, y + 20, w, 38, UI_ST_NORMAL, UI_FONT_BODY,
+             ui_dropdown_choice(dd, ui_dropdown_value(m, dd)));
+    if (m->dropdown == dd)
+        d->flags |= UI_WF_FOCUS;
+}
+
+static void ui_l_check(ui_layout_t *l, uint16_t id, int on, int x, int y, const char *text)
+{
+    ui_widget_t *w = ui_w(l, UI_W_CHECK, id, x, y, 376, 36, UI_ST_NORMAL, UI_FONT_BODY, text);
+
+    if (on)
+        w->flags |= UI_WF_CHECKED;
+}
+
+static void ui_l_ldap(ui_layout_t *l, const ui_model_t *m)
+{
+    static const struct {
+        uint8_t f;
+        int16_t x, y, w;
+    } fields[] = {
+        {UI_F_LDAP_SERVER, 16, 58, 270}, {UI_F_LDAP_PORT, 294, 58, 98},
+        {UI_F_LDAP_BIND_DN, 16, 178, 376}, {UI_F_LDAP_BIND_PW, 16, 238, 376},
+        {UI_F_LDAP_BASE, 408, 58, 376}, {UI_F_LDAP_ATTRS, 408, 118, 376},
+        {UI_F_LDAP_NAME_ATTR, 408, 178, 184}, {UI_F_LDAP_MAIL_ATTR, 600, 178, 184},
+        {UI_F_LDAP_MAX, 408, 238, 184}, {UI_F_LDAP_TIMEOUT, 600, 238, 184},
+    };
+    ui_widget_t *w;
+
+    for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        ui_l_caption(l, fields[i].x, fields[i].y, fields[i].w, ui_field_label((ui_field_t)fields[i].f));
+        w = ui_l_field(l, m, (ui_field_t)fields[i].f, fields[i].x, fields[i].y + 20, fields[i].w, 36);
+        if (fields[i].f == UI_F_LDAP_BIND_PW && m->field[UI_F_LDAP_BIND_PW][0] == '\0' && m->ldap.password_set) {
+            w->text = "(stored, not shown)";
+            w->flags = (uint16_t)((w->flags & ~UI_WF_MASKED) | UI_WF_HINT);
+        }
+    }
+    ui_l_dropdown(l, m, UI_DD_LDAP_TLS, 16, 118, 376);
+    ui_l_dropdown(l, m, UI_DD_LDAP_LOGIN, 16, 298, 376);
+    ui_l_check(l, UI_ID_LDAP_CA, m->ldap.use_ca, 408, 296, "Verify with the installed CA");
+    ui_l_check(l, UI_ID_LDAP_SIGN_IN, m->ldap.sign_in, 408, 334, "Users sign in with LDAP");
+    ui_l_check(l, UI_ID_LDAP_LOCK_FROM, m->ldap.lock_from, 16, 372 - 0, "Lock From to the user's mail");
+    ui_w(l, UI_W_BUTTON, UI_ID_TEST, 396, 376, 132, 46, UI_ST_NORMAL, UI_FONT_BOLD, "LDAP Test");
+    ui_w(l, UI_W_BUTTON, UI_ID_CANCEL, 536, 376, 120, 46, UI_ST_NORMAL, UI_FONT_BOLD, "Cancel");
+    ui_w(l, UI_W_BUTTON, UI_ID_OK, 664, 376, 120, 46, UI_ST_PRIMARY, UI_FONT_BOLD, "OK");
 }
 
 static void ui_l_dropdown_list(ui_layout_t *l, const ui_model_t *m)

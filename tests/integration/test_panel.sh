@@ -22,8 +22,12 @@ panel() {
     name=$1
     script=$2
     shift 2
-    sed -e "s/@SUBJECT@/$SUBJ/g" -e "s/@USER@/$LAB_AUTH_USER/g" -e "s/@PASS@/$PASS/g" "$script" \
-        >"$T_TMP/$name.run"
+    sed -e "s/@SUBJECT@/$SUBJ/g" -e "s/@USER@/$LAB_AUTH_USER/g" -e "s/@PASS@/$PASS/g" \
+        -e "s/@LDAP_HOST@/$LAB_LDAP_HOST/g" -e "s/@LDAP_BASE@/$LAB_LDAP_PEOPLE/g" \
+        -e "s/@LDAP_BIND_DN@/$LAB_LDAP_BIND_DN/g" -e "s/@LDAP_BIND_PW@/$LAB_LDAP_BIND_PW/g" \
+        -e "s/@LDAP_USER@/$LAB_LDAP_USER/g" -e "s/@LDAP_USER_PW@/$LAB_LDAP_USER_PW/g" \
+        -e "s/@LDAP_USER_MAIL@/$LAB_LDAP_USER_MAIL/g" -e "s/@LDAP_LOCKED@/$LAB_LDAP_LOCKED/g" \
+        -e "s/@LDAP_LOCKED_PW@/$LAB_LDAP_LOCKED_PW/g" "$script" >"$T_TMP/$name.run"
     # The lab's tap is shared: while another simulator holds it, wait (60 s).
     for try in $(seq 30); do
         "$SIM" panel --headless --state "$STATE" --snap "$SNAP" --script "$T_TMP/$name.run" "$@" \
@@ -79,4 +83,29 @@ check "More Options: grey (P5) at 200 dpi, A4 = 1654x2339 (got '$head')" [ "$hea
 # 4. Stop during the scan: cancelled, nothing sent, the panel says so.
 panel stop tests/ui/lab_stop.panel --ca "$LAB_CA_FILE" --pages 5
 check "Stop cancels the job and the result says it failed $(why stop)" [ $? -eq 0 ]
+
+# 5. The directory: LDAP Setup entered at the panel (StartTLS, lab CA), LDAP
+#    Test OK; then sign-in (wrong password, locked account, scanuser: From
+#    locked to its mail), "anna" autocompleted from the directory, sent.
+# A fresh --state: the lab's authenticated port (1587) refuses a From its
+# login does not own (smtpd_sender_login_maps), so this job goes through the
+# factory gateway (mail.example.test:25), which takes the user's own From.
+SUBJ="Panel LDAP $RUN"
+STATE=$T_TMP/state-ldap
+mkdir -p "$STATE"
+CATCH=$(find "$LAB_MAIL_DIR/$LAB_CATCHALL/new" -type f 2>/dev/null | wc -l)
+panel ldap tests/ui/lab_ldap.panel --ca "$LAB_CA_FILE"
+check "LDAP Setup: the bind DN without its password is refused, then LDAP Test OK over StartTLS with the lab CA, saved $(why ldap)" [ $? -eq 0 ]
+panel signin tests/ui/lab_signin.panel --ca "$LAB_CA_FILE"
+check "Sign in: wrong password and locked account each say so; scanuser's From is $LAB_LDAP_USER_MAIL, locked; 'anna' gives the directory's anna.petrova, Enter takes it; sent $(why signin)" [ $? -eq 0 ]
+if grep -q -e "$LAB_LDAP_BIND_PW" -e "$LAB_LDAP_USER_PW" -e "$LAB_LDAP_LOCKED_PW" "$T_TMP"/*.out "$T_TMP"/*.err; then
+    not_ok "the LDAP passwords never appear in the panel's output"
+else
+    ok "the LDAP passwords never appear in the panel's output"
+fi
+check "the directory's address gets the message (catch-all Maildir)" sh sim/lab/wait-mail "$LAB_CATCHALL" $((CATCH + 1)) 20
+/usr/bin/python3 tests/integration/check_mail.py "$LAB_MAIL_DIR/$LAB_CATCHALL" "$SUBJ" "$T_TMP/att2" \
+    --header "To=anna.petrova@example.test" --header "From=$LAB_LDAP_USER_NAME <$LAB_LDAP_USER_MAIL>" \
+    >"$T_TMP/att2.txt" 2>"$T_TMP/att2.err"
+check "the message has To anna.petrova (from the directory) and From the signed-in user $(cat "$T_TMP/att2.err")" [ $? -eq 0 ]
 finish

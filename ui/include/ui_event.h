@@ -20,7 +20,9 @@ typedef enum ui_event_type {
     UI_EV_JOB_RESULT,  /* ui_result_event_t: the job ended */
     UI_EV_TEST_RESULT, /* ui_test_event_t: E-mail Setup Test ended */
     UI_EV_GATEWAYS,    /* ui_gateways_event_t: Find gateways ended */
-    UI_EV_WARNING      /* ui_warning_event_t: something to act on (status line) */
+    UI_EV_WARNING,     /* ui_warning_event_t: something to act on (status line) */
+    UI_EV_SIGN_IN,     /* ui_sign_in_event_t: a pending sign-in ended */
+    UI_EV_SUGGEST      /* ui_suggest_event_t: merged suggestions (local + directory) arrived */
 } ui_event_type_t;
 
 typedef struct ui_event {
@@ -111,5 +113,25 @@ typedef struct ui_warning_event {
     const char *what;    /* shown on the status line; NULL clears the warning */
     const char *action;  /* what to do, shown by the warning button */
 } ui_warning_event_t;
+
+/* Strings are copied by the state machine. */
+typedef struct ui_sign_in_event {
+    ui_event_t base;
+    int ok;
+    const char *message;  /* failure: what happened and what to do, for the status line */
+    const char *from;     /* success: the user's address for From, or NULL */
+    const char *name;     /* success: the user's display name, or NULL */
+    int lock_from;        /* success: From stays the user's (administrator's choice) */
+} ui_sign_in_event_t;
+
+/* Suggestions for the text `prefix` (the address being typed when they were
+ * asked); ignored when the user typed on since. Local entries come first. */
+typedef struct ui_suggest_event {
+    ui_event_t base;
+    const char *prefix;
+    size_t prefix_len;
+    size_t count;
+    const struct ui_ab_entry *entry; /* count entries (ui_services.h) */
+} ui_suggest_event_t;
 
 #endif

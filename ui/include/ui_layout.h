@@ -42,6 +42,10 @@ enum ui_wid {
     UI_ID_DLG_YES,
     UI_ID_DLG_NO,
     UI_ID_DLG_OK,
+    UI_ID_LDAP_SETUP,
+    UI_ID_LDAP_CA,
+    UI_ID_LDAP_SIGN_IN,
+    UI_ID_LDAP_LOCK_FROM,
     UI_ID_FIELD = 0x100,  /* + ui_field_t: open the keyboard for it */
     UI_ID_BOOK = 0x200,   /* + ui_field_t: the Address Book button beside it */
     UI_ID_KEY = 0x300,    /* + key index of the current keyboard mode */

@@ -30,6 +30,7 @@ typedef enum ui_screen {
     UI_SCR_RESULT,
     UI_SCR_ADMIN,    /* Administration > Initial Setup */
     UI_SCR_SETUP,    /* E-mail Setup */
+    UI_SCR_LDAP,     /* Administration > LDAP Setup (the directory) */
     UI_SCR_COUNT
 } ui_screen_t;
 
@@ -55,6 +56,17 @@ typedef enum ui_field {
     UI_F_DEF_FROM,
     UI_F_DEF_NAME,
     UI_F_DEF_SUBJECT,
+    UI_F_LDAP_SERVER,           /* LDAP Setup: UI_F_LDAP_SERVER..UI_F_LDAP_TIMEOUT */
+    UI_F_LDAP_PORT,
+    UI_F_LDAP_BASE,
+    UI_F_LDAP_BIND_DN,
+    UI_F_LDAP_BIND_PW,
+    UI_F_LDAP_ATTRS,
+    UI_F_LDAP_NAME_ATTR,
+    UI_F_LDAP_MAIL_ATTR,
+    UI_F_LDAP_MAX,
+    UI_F_LDAP_TIMEOUT,
+    UI_F_AB_FILTER,             /* Address book All: the directory search */
     UI_F_COUNT,
     UI_F_NONE = 0xFF
 } ui_field_t;
@@ -70,6 +82,8 @@ typedef enum ui_dropdown {
     UI_DD_TLS,
     UI_DD_MAXATT,
     UI_DD_BOOK,
+    UI_DD_LDAP_TLS,
+    UI_DD_LDAP_LOGIN,
     UI_DD_COUNT
 } ui_dropdown_t;
 
@@ -155,7 +169,18 @@ typedef struct ui_model {
         uint16_t gw_port[UI_GATEWAYS_MAX];
     } setup;
 
+    struct {                   /* LDAP Setup scalars (strings are fields) */
+        uint8_t tls;           /* ui_ldap_tls_t */
+        uint8_t login;         /* ui_ldap_login_t */
+        uint8_t use_ca;
+        uint8_t sign_in;
+        uint8_t lock_from;
+        uint8_t password_set;
+    } ldap;
+
     uint8_t signed_in;
+    uint8_t signing_in;        /* Sign in sent, waiting for UI_EV_SIGN_IN */
+    uint8_t from_locked_user;  /* From is the signed-in user's, locked */
     uint8_t from_is_hint;      /* From shows the display name as a hint */
     uint8_t prefilled;         /* the job's defaults (From, Subject) were filled in */
     char from_hint[UI_TEXT_MAX + 1]; /* the administrator's display name */

@@ -70,6 +70,30 @@ typedef struct ui_ab_entry {
 
 typedef enum { UI_BOOK_LOCAL = 0, UI_BOOK_ALL, UI_BOOK_COUNT } ui_book_t;
 
+/* LDAP Setup choices. */
+typedef enum { UI_LDAP_TLS_NONE = 0, UI_LDAP_TLS_STARTTLS, UI_LDAP_TLS_LDAPS, UI_LDAP_TLS_COUNT } ui_ldap_tls_t;
+typedef enum { UI_LOGIN_UID = 0, UI_LOGIN_SAM, UI_LOGIN_MAIL, UI_LOGIN_COUNT } ui_ldap_login_t;
+
+/* LDAP Setup (the directory). Strings as in ui_setup_t. */
+typedef struct ui_ldap_setup {
+    const char *server;        /* IPv4 address or FQDN, "" for no directory */
+    uint16_t port;             /* 0: the TLS mode's (389 / 636) */
+    uint8_t tls;               /* ui_ldap_tls_t */
+    int use_ca;                /* verify the server with the installed CA */
+    const char *bind_dn;       /* "" for anonymous */
+    const char *bind_password; /* load: NULL; save: NULL or "" keeps the stored one */
+    int password_set;          /* load: a bind password is stored */
+    const char *base_dn;
+    const char *search_attrs;  /* space separated, "" for the defaults */
+    const char *name_attr;
+    const char *mail_attr;
+    uint8_t login;             /* ui_ldap_login_t */
+    unsigned max_results;
+    unsigned timeout_s;
+    int sign_in;               /* Sign in binds to the directory */
+    int lock_from;             /* From = the signed-in user's mail, locked */
+} ui_ldap_setup_t;
+
 /* Every function returns 0 on success or a negative error unless told. */
 typedef struct ui_services_api {
     /* Starts a scan-and-send job; progress and the result come as
@@ -87,8 +111,10 @@ typedef struct ui_services_api {
     /* Local book: add (alias "" = the address), delete entry i. */
     int (*ab_add)(void *ctx, const char *alias, const char *addr);
     int (*ab_delete)(void *ctx, uint32_t i);
-    /* Sign in before E-mail: 0 when accepted; *from_out receives the user's
-     * address for From (may be left empty). */
+    /* Sign in before E-mail: 0 when accepted at once (*from_out receives the
+     * user's address for From, may be left empty), UI_SVC_PENDING when the
+     * answer comes later as UI_EV_SIGN_IN, negative when refused. The
+     * password is read during the call only. */
     int (*sign_in)(void *ctx, const char *user, const char *password, char *from_out, size_t from_size);
     /* Settings. */
     int (*load_setup)(void *ctx, ui_setup_t *out);
@@ -97,7 +123,19 @@ typedef struct ui_services_api {
      * UI_EV_GATEWAYS. */
     int (*test_gateway)(void *ctx, const ui_setup_t *setup);
     int (*find_gateways)(void *ctx);
+    /* The members below may be NULL (no directory in this build). */
+    /* LDAP Setup: load; save (checked as a whole: on refusal the reason is
+     * in why); Test (checked, then answered by UI_EV_TEST_RESULT). */
+    int (*load_ldap)(void *ctx, ui_ldap_setup_t *out);
+    int (*save_ldap)(void *ctx, const ui_ldap_setup_t *in, char *why, size_t why_size);
+    int (*test_ldap)(void *ctx, const ui_ldap_setup_t *in, char *why, size_t why_size);
+    /* Address book All: the text the directory is searched for ("" none);
+     * when its results arrive the service sends UI_EV_SUGGEST and ab_count /
+     * ab_get (UI_BOOK_ALL) list the local entries merged with them. */
+    int (*ab_filter)(void *ctx, const char *text, size_t len);
 } ui_services_api_t;
+
+#define UI_SVC_PENDING 1 /* sign_in: the answer comes as an event */
 
 typedef struct ui_services {
     const ui_services_api_t *api;

@@ -160,7 +160,8 @@ static int rec_find(void *ctx)
 }
 
 static const ui_services_api_t rec_api = {rec_start, rec_cancel, rec_complete, rec_count, rec_get, rec_add,
-                                          rec_delete, rec_sign_in, rec_load, rec_save, rec_test, rec_find};
+                                          rec_delete, rec_sign_in, rec_load, rec_save, rec_test, rec_find,
+                                          NULL,       NULL,        NULL,     NULL};
 
 typedef struct fx {
     rec_t rec;
