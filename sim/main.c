@@ -194,7 +194,9 @@ static int sim_log(const struct sim_net_opts *o);
 static int sim_split_list(char *s, const char **list, size_t *count, size_t max);
 static void sim_progress(void *arg, fw_job_t *job);
 static void sim_report(const struct sim_net_opts *o, const fw_job_t *job);
-static int sim_cmd_send(int argc, char **argv, int test_gateway);
+/* The commands that share send's options (gateway, TLS, sign-in, network). */
+enum sim_mode { SIM_SEND, SIM_GATEWAY_TEST, SIM_GATEWAY_FIND, SIM_QUEUE_RUN, SIM_QUEUE_LIST, SIM_LOG };
+static int sim_cmd_send(int argc, char **argv, enum sim_mode mode);
 static int sim_find(const struct sim_net_opts *o, const char *domain,
                     const struct fw_job_request *req, const struct fw_job_env *env, int subnet,
                     int dhcp_domain);
@@ -207,26 +209,26 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "send"))
-        return sim_cmd_send(argc - 1, argv + 1, 0);
+        return sim_cmd_send(argc - 1, argv + 1, SIM_SEND);
     if (!strcmp(argv[1], "panel"))
         return sim_panel_main(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "gateway") && argc > 2 && !strcmp(argv[2], "test"))
-        return sim_cmd_send(argc - 2, argv + 2, 1);
-    if (!strcmp(argv[1], "gateway") && argc > 2 && !strcmp(argv[2], "find"))
-        return sim_cmd_send(argc - 2, argv + 2, 2);
-    if (!strcmp(argv[1], "queue") && argc > 2 && !strcmp(argv[2], "run"))
-        return sim_cmd_send(argc - 2, argv + 2, 3);
     if (!strcmp(argv[1], "ldap"))
         return sim_ldap_main(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "queue") && argc > 2 && !strcmp(argv[2], "list"))
-        return sim_cmd_send(argc - 2, argv + 2, 4);
     if (!strcmp(argv[1], "log"))
-        return sim_cmd_send(argc - 1, argv + 1, 5);
+        return sim_cmd_send(argc - 1, argv + 1, SIM_LOG);
+    if (argc > 2 && !strcmp(argv[1], "gateway") && !strcmp(argv[2], "test"))
+        return sim_cmd_send(argc - 2, argv + 2, SIM_GATEWAY_TEST);
+    if (argc > 2 && !strcmp(argv[1], "gateway") && !strcmp(argv[2], "find"))
+        return sim_cmd_send(argc - 2, argv + 2, SIM_GATEWAY_FIND);
+    if (argc > 2 && !strcmp(argv[1], "queue") && !strcmp(argv[2], "run"))
+        return sim_cmd_send(argc - 2, argv + 2, SIM_QUEUE_RUN);
+    if (argc > 2 && !strcmp(argv[1], "queue") && !strcmp(argv[2], "list"))
+        return sim_cmd_send(argc - 2, argv + 2, SIM_QUEUE_LIST);
     fprintf(stderr, "mfp-sim: unknown command '%s'\n\n%s", argv[1], sim_usage);
     return 2;
 }
 
-static int sim_cmd_send(int argc, char **argv, int test_gateway)
+static int sim_cmd_send(int argc, char **argv, enum sim_mode mode)
 {
     static struct sim_net_opts o = {.net = "tap", .lab = "mfplab", .tap = "tap0"};
     static struct fw_job_request req;
@@ -460,7 +462,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         return 2;
     }
     req.gateway = gateway;
-    req.test_gateway = test_gateway == 1;
+    req.test_gateway = mode == SIM_GATEWAY_TEST;
     if (!port_given && req.tls != SMTP_TLS_NONE)
         port = req.tls == SMTP_TLS_IMPLICIT ? 465 : 587;
     req.port = (uint16_t)port;
@@ -513,7 +515,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     sim_storage_hal(&sim_board.storage_ctx, &sim_board.storage);
     if (fw_job_band_buffer_size(&req) > sizeof(sim_board.band))
         return sim_fail(&o, "validate", "scan settings need a larger band buffer");
-    if (test_gateway == 0 && sim_free_slot(&req.spool_prefix) != 0)
+    if (mode == SIM_SEND && sim_free_slot(&req.spool_prefix) != 0)
         return sim_fail(&o, "queue", "the queue is full: run 'mfp-sim queue run' (or list)");
 
     env.scanner = &sim_board.scanner;
@@ -523,19 +525,19 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
     env.net = &sim_board.net;
     env.band_buf = sim_board.band;
     env.band_buf_size = sizeof(sim_board.band);
-    if (test_gateway == 5) { /* log: no network */
+    if (mode == SIM_LOG) { /* no network */
         rc = sim_log(&o);
         sim_storage_free(&sim_board.storage_ctx);
         return rc;
     }
-    if (test_gateway == 4) { /* queue list: no network */
+    if (mode == SIM_QUEUE_LIST) { /* no network */
         rc = sim_queue(&o, &req, &env, 1);
         sim_storage_free(&sim_board.storage_ctx);
         return rc;
     }
     if ((rc = sim_net_up(&o)) != 0)
         return rc;
-    if (test_gateway == 2) {
+    if (mode == SIM_GATEWAY_FIND) {
         const char *at = strchr(req.from_addr, '@');
         rc = sim_find(&o, find_domain ? find_domain : at ? at + 1 : "", &req, &env, scan_subnet,
                       find_domain == NULL);
@@ -543,7 +545,7 @@ static int sim_cmd_send(int argc, char **argv, int test_gateway)
         sim_storage_free(&sim_board.storage_ctx);
         return rc;
     }
-    if (test_gateway == 3) {
+    if (mode == SIM_QUEUE_RUN) {
         rc = sim_queue(&o, &req, &env, 0);
         sim_net_down();
         sim_storage_free(&sim_board.storage_ctx);
