@@ -71,7 +71,6 @@ static int ldap_body_abandon(ldap_client_t *c, unsigned char **p, unsigned char 
                              const void *arg);
 static int ldap_body_unbind(ldap_client_t *c, unsigned char **p, unsigned char *start,
                             const void *arg);
-static int ldap_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag);
 static int ldap_search_page(ldap_client_t *c, uint32_t page_size);
 static size_t ldap_hdr_len(const ldap_client_t *c);
 static void ldap_take(ldap_client_t *c, const uint8_t **data, size_t *len, size_t want);
@@ -460,7 +459,7 @@ static int ldap_queue(ldap_client_t *c, int op, int (*body)(ldap_client_t *c, un
         goto exit;
     }
     len += (size_t)rc;
-    rc = ldap_wrap(&p, start, len, LDAP_SEQ);
+    rc = ldap_ber_wrap(&p, start, len, LDAP_SEQ);
     if (rc < 0) {
         goto exit;
     }
@@ -496,8 +495,8 @@ static int ldap_body_bind(ldap_client_t *c, unsigned char **p, unsigned char *st
         /* Controls [0] { Control { ppolicy OID } }: non-critical, no value. */
         LDAP_W(ctl, mbedtls_asn1_write_octet_string(p, start, (const unsigned char *)ldap_oid_ppolicy,
                                                     strlen(ldap_oid_ppolicy)));
-        LDAP_W(ctl, ldap_wrap(p, start, ctl, LDAP_SEQ));
-        LDAP_W(ctl, ldap_wrap(p, start, ctl, LDAP_TAG_CONTROLS));
+        LDAP_W(ctl, ldap_ber_wrap(p, start, ctl, LDAP_SEQ));
+        LDAP_W(ctl, ldap_ber_wrap(p, start, ctl, LDAP_TAG_CONTROLS));
     }
     LDAP_W(len, mbedtls_asn1_write_raw_buffer(p, start, (const unsigned char *)creds[1], pw));
     LDAP_W(len, mbedtls_asn1_write_len(p, start, pw));
@@ -505,7 +504,7 @@ static int ldap_body_bind(ldap_client_t *c, unsigned char **p, unsigned char *st
     LDAP_W(len, mbedtls_asn1_write_octet_string(p, start, (const unsigned char *)creds[0],
                                                 strlen(creds[0])));
     LDAP_W(len, mbedtls_asn1_write_int(p, start, 3));
-    LDAP_W(len, ldap_wrap(p, start, len, LDAP_TAG_BIND_REQ));
+    LDAP_W(len, ldap_ber_wrap(p, start, len, LDAP_TAG_BIND_REQ));
     return (int)(len + ctl);
 }
 
@@ -525,18 +524,18 @@ static int ldap_body_search(ldap_client_t *c, unsigned char **p, unsigned char *
          * (the default, so absent): a server without paging still answers. */
         LDAP_W(sub, mbedtls_asn1_write_octet_string(p, start, c->cookie, c->cookie_len));
         LDAP_W(sub, mbedtls_asn1_write_int(p, start, (int)*page_size));
-        LDAP_W(sub, ldap_wrap(p, start, sub, LDAP_SEQ));
-        LDAP_W(sub, ldap_wrap(p, start, sub, MBEDTLS_ASN1_OCTET_STRING));
+        LDAP_W(sub, ldap_ber_wrap(p, start, sub, LDAP_SEQ));
+        LDAP_W(sub, ldap_ber_wrap(p, start, sub, MBEDTLS_ASN1_OCTET_STRING));
         LDAP_W(sub, mbedtls_asn1_write_octet_string(p, start, (const unsigned char *)ldap_oid_paged,
                                                     strlen(ldap_oid_paged)));
-        LDAP_W(sub, ldap_wrap(p, start, sub, LDAP_SEQ));
-        LDAP_W(sub, ldap_wrap(p, start, sub, LDAP_TAG_CONTROLS));
+        LDAP_W(sub, ldap_ber_wrap(p, start, sub, LDAP_SEQ));
+        LDAP_W(sub, ldap_ber_wrap(p, start, sub, LDAP_TAG_CONTROLS));
     }
     for (i = s->attr_count; i-- > 0;) {
         LDAP_W(len, mbedtls_asn1_write_octet_string(p, start, (const unsigned char *)s->attrs[i],
                                                     strlen(s->attrs[i])));
     }
-    LDAP_W(len, ldap_wrap(p, start, len, LDAP_SEQ));
+    LDAP_W(len, ldap_ber_wrap(p, start, len, LDAP_SEQ));
     LDAP_W(len, ldap_filter_ber_write(p, start, s->filter));
     LDAP_W(len, mbedtls_asn1_write_bool(p, start, 0));
     LDAP_W(len, mbedtls_asn1_write_int(p, start, (int)(s->time_limit_s & 0x7FFFFFFF)));
@@ -545,7 +544,7 @@ static int ldap_body_search(ldap_client_t *c, unsigned char **p, unsigned char *
     LDAP_W(len, mbedtls_asn1_write_enum(p, start, (int)s->scope));
     LDAP_W(len, mbedtls_asn1_write_octet_string(p, start, (const unsigned char *)s->base_dn,
                                                 strlen(s->base_dn)));
-    LDAP_W(len, ldap_wrap(p, start, len, LDAP_TAG_SEARCH_REQ));
+    LDAP_W(len, ldap_ber_wrap(p, start, len, LDAP_TAG_SEARCH_REQ));
     return (int)(len + sub);
 }
 
@@ -559,8 +558,8 @@ static int ldap_body_starttls(ldap_client_t *c, unsigned char **p, unsigned char
     (void)arg;
     LDAP_W(len, mbedtls_asn1_write_raw_buffer(p, start, (const unsigned char *)ldap_oid_starttls,
                                               strlen(ldap_oid_starttls)));
-    LDAP_W(len, ldap_wrap(p, start, len, LDAP_TAG_EXT_NAME));
-    LDAP_W(len, ldap_wrap(p, start, len, LDAP_TAG_EXT_REQ));
+    LDAP_W(len, ldap_ber_wrap(p, start, len, LDAP_TAG_EXT_NAME));
+    LDAP_W(len, ldap_ber_wrap(p, start, len, LDAP_TAG_EXT_REQ));
     return (int)len;
 }
 
@@ -585,17 +584,8 @@ static int ldap_body_unbind(ldap_client_t *c, unsigned char **p, unsigned char *
 
     (void)c;
     (void)arg;
-    LDAP_W(len, ldap_wrap(p, start, 0, LDAP_TAG_UNBIND_REQ));
+    LDAP_W(len, ldap_ber_wrap(p, start, 0, LDAP_TAG_UNBIND_REQ));
     return (int)len;
-}
-
-static int ldap_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag)
-{
-    size_t n = 0;
-
-    LDAP_W(n, mbedtls_asn1_write_len(p, start, len));
-    LDAP_W(n, mbedtls_asn1_write_tag(p, start, tag));
-    return (int)n;
 }
 
 /* Queue the search request for the next page (or the first). */

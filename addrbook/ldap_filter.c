@@ -41,7 +41,6 @@ static int ldap_is_digit(char c);
 static int ldap_is_keychar(char c);
 static int ldap_item_write(unsigned char **p, unsigned char *start, const ldap_filter_spec_t *spec,
                            const char *attr);
-static int ldap_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag);
 static void ldap_sput(ldap_sbuf_t *s, const char *str, size_t n);
 static void ldap_sput_escaped(ldap_sbuf_t *s, const char *v, size_t n);
 
@@ -131,7 +130,7 @@ int ldap_filter_ber_write(unsigned char **p, unsigned char *start, const ldap_fi
         LDAP_W(or_len, ldap_item_write(p, start, spec, spec->attrs[i]));
     }
     if (spec->attr_count > 1) {
-        LDAP_W(or_len, ldap_wrap(p, start, or_len, LDAP_F_OR));
+        LDAP_W(or_len, ldap_ber_wrap(p, start, or_len, LDAP_F_OR));
     }
     len = or_len;
     if (spec->present != NULL) {
@@ -140,10 +139,19 @@ int ldap_filter_ber_write(unsigned char **p, unsigned char *start, const ldap_fi
         LDAP_W(len, mbedtls_asn1_write_len(p, start, strlen(spec->present)));
         LDAP_W(len, mbedtls_asn1_write_tag(p, start, LDAP_F_PRESENT));
         if (spec->attr_count > 0) {
-            LDAP_W(len, ldap_wrap(p, start, len, LDAP_F_AND));
+            LDAP_W(len, ldap_ber_wrap(p, start, len, LDAP_F_AND));
         }
     }
     return (int)len;
+}
+
+int ldap_ber_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag)
+{
+    size_t n = 0;
+
+    LDAP_W(n, mbedtls_asn1_write_len(p, start, len));
+    LDAP_W(n, mbedtls_asn1_write_tag(p, start, tag));
+    return (int)n;
 }
 
 int ldap_utf8_check(const char *s, size_t len)
@@ -269,21 +277,11 @@ static int ldap_item_write(unsigned char **p, unsigned char *start, const ldap_f
         LDAP_W(len, mbedtls_asn1_write_tag(p, start, MBEDTLS_ASN1_OCTET_STRING));
     } else {
         LDAP_W(len, mbedtls_asn1_write_tag(p, start, LDAP_F_SUB_INITIAL));
-        LDAP_W(len, ldap_wrap(p, start, len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+        LDAP_W(len, ldap_ber_wrap(p, start, len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
     }
     LDAP_W(len, mbedtls_asn1_write_octet_string(p, start, (const unsigned char *)attr, alen));
-    LDAP_W(len, ldap_wrap(p, start, len, spec->equality ? LDAP_F_EQUALITY : LDAP_F_SUBSTRINGS));
+    LDAP_W(len, ldap_ber_wrap(p, start, len, spec->equality ? LDAP_F_EQUALITY : LDAP_F_SUBSTRINGS));
     return (int)len;
-}
-
-/* Length and tag in front of len bytes already written. */
-static int ldap_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag)
-{
-    size_t n = 0;
-
-    LDAP_W(n, mbedtls_asn1_write_len(p, start, len));
-    LDAP_W(n, mbedtls_asn1_write_tag(p, start, tag));
-    return (int)n;
 }
 
 /* Append; past the capacity only the length grows (checked at the end). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fw_job.h"
+#include "fw_settings.h"
 #include "ldap_filter.h"
 #include "mbedtls/platform_util.h"
 
@@ -33,7 +34,6 @@ static void fw_ldap_fail(fw_ldap_t *l, fw_ldap_stage_t stage, int error);
 static void fw_ldap_fail_transport(fw_ldap_t *l);
 static void fw_ldap_explain(fw_ldap_t *l);
 static void fw_ldap_finish(fw_ldap_t *l, int ok);
-static int fw_ldap_host_ok(const char *s);
 static int fw_ldap_text_ok(const char *s, size_t max);
 static int fw_ldap_attr_ok(const char *a);
 static uint16_t fw_ldap_port(const fw_ldap_config_t *cfg);
@@ -57,7 +57,7 @@ int fw_ldap_config_check(const fw_ldap_config_t *cfg, char *why, size_t cap)
     has_pw = cfg->bind_password && cfg->bind_password[0];
     if (!cfg->server || !cfg->server[0])
         msg = "Server: enter the directory server's IP address or host name";
-    else if (!fw_ldap_host_ok(cfg->server))
+    else if (!fw_settings_host_ok(cfg->server, strlen(cfg->server)))
         msg = "Server: not an IPv4 address or a host name (letters, digits, '-' and '.', "
               "at most 253 characters)";
     else if (cfg->tls != LDAP_TLS_NONE && cfg->tls != LDAP_TLS_STARTTLS &&
@@ -707,29 +707,6 @@ static void fw_ldap_finish(fw_ldap_t *l, int ok)
         ldap_transport_poll(&l->transport);
     }
     l->phase = FW_LDAP_P_DONE;
-}
-
-static int fw_ldap_host_ok(const char *s)
-{
-    size_t n = strlen(s), label = 0;
-
-    if (n > 253)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '.') {
-            if (label == 0 || s[i - 1] == '-')
-                return 0;
-            label = 0;
-        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   (c == '-' && label > 0)) {
-            if (++label > 63)
-                return 0;
-        } else {
-            return 0;
-        }
-    }
-    return label > 0;
 }
 
 /* No control characters (CR, LF, NUL: the length ends at the first NUL). */

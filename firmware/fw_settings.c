@@ -115,8 +115,7 @@ static int fw_st_text_ok(const char *s, size_t len)
     return len <= FW_SETTINGS_STR_MAX && ab_text_check(s, len) == 0;
 }
 
-/* An IPv4 address or a host name: labels of letters, digits and hyphens. */
-static int fw_st_host_ok(const char *s, size_t len)
+int fw_settings_host_ok(const char *s, size_t len)
 {
     size_t label = 0;
 
@@ -126,7 +125,7 @@ static int fw_st_host_ok(const char *s, size_t len)
         char c = s[i];
 
         if (c == '.') {
-            if (label == 0)
+            if (label == 0 || s[i - 1] == '-')
                 return 0;
             label = 0;
         } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -160,7 +159,7 @@ static int fw_st_file_name_ok(const char *s, size_t len)
 /* "" (no directory) or a host. */
 static int fw_st_ldap_host_ok(const char *s, size_t len)
 {
-    return len == 0 || fw_st_host_ok(s, len);
+    return len == 0 || fw_settings_host_ok(s, len);
 }
 
 /* An attribute name (the filter builder's rule: a descr or an OID). */
@@ -210,7 +209,7 @@ static int fw_st_why(char *why, size_t n, const char *msg)
 
 int fw_settings_check(const struct fw_settings *s, char *why, size_t n)
 {
-    if (!fw_st_host_ok(s->gateway, strnlen(s->gateway, sizeof(s->gateway))))
+    if (!fw_settings_host_ok(s->gateway, strnlen(s->gateway, sizeof(s->gateway))))
         return fw_st_why(why, n, "SMTP gateway: give an IPv4 address or a host name");
     if (s->port == 0)
         return fw_st_why(why, n, "Port: give 1 to 65535");
@@ -369,7 +368,7 @@ static int fw_st_field(struct fw_settings *s, unsigned tag, const uint8_t *p, si
     uint64_t v;
 
     switch (tag) {
-    case FW_ST_GATEWAY: return fw_st_take_str(s->gateway, p, len, fw_st_host_ok);
+    case FW_ST_GATEWAY: return fw_st_take_str(s->gateway, p, len, fw_settings_host_ok);
     case FW_ST_USER: return fw_st_take_str(s->user, p, len, fw_st_text_ok);
     case FW_ST_PASSWORD: return fw_st_take_str(s->password, p, len, fw_st_text_ok);
     case FW_ST_FROM_ADDR: return fw_st_take_str(s->from_addr, p, len, fw_st_addr_ok);

@@ -97,6 +97,12 @@ void fw_settings_defaults(struct fw_settings *s);
  * the reason in why (NUL terminated) when why_size > 0. */
 int fw_settings_check(const struct fw_settings *s, char *why, size_t why_size);
 
+/* 1 when s[0..len) is an IPv4 address or a host name: labels of 1..63
+ * letters, digits and '-' (never first or last in a label) separated by
+ * dots, at most 253 characters; else 0. The check of the gateway and the
+ * LDAP server here, and of the server fw_ldap connects to. */
+int fw_settings_host_ok(const char *s, size_t len);
+
 /* Writes the image of s into buf (cap bytes, FW_SETTINGS_IMAGE_MAX is
  * always enough), its length in *len. flags: FW_SETTINGS_PUBLIC. 0 or
  * FW_SETTINGS_ERR_BAD_ARG. */

@@ -47,6 +47,7 @@ typedef enum { SIM_ACT_NONE = 0, SIM_ACT_JOB, SIM_ACT_TEST, SIM_ACT_FIND } sim_a
 typedef enum { SIM_LOP_NONE = 0, SIM_LOP_TEST, SIM_LOP_SIGNIN, SIM_LOP_FILTER } sim_lop_t;
 
 #define SIM_LDAP_RETRY_MS 30000 /* a failed autocomplete session is retried after this */
+#define SIM_LDAP_LOCAL_ONLY "Local addresses only. Directory: " /* the notice when it failed */
 #define SIM_SUGGEST_MAX (AB_SUGGEST_MAX + LDAP_COMPLETE_MAX)
 
 /* One fw_ldap_config_t with the strings it points to (they must outlive
@@ -83,6 +84,7 @@ typedef struct sim_svc {
     char ac_text[LDAP_PREFIX_MAX + 1]; /* the text being completed */
     int ac_fed;                /* ac_text went to the session */
     int ac_sent;               /* its suggestions went to the panel */
+    char ac_why[UI_TEXT_MAX + 1]; /* the session failed: the panel's notice */
     fw_ldap_t *op;             /* Test, Sign in or All's search */
     sim_lop_t lop;
     sim_ldap_cfg_t op_cfg;
@@ -786,10 +788,10 @@ static void sim_svc_find_result(sim_svc_t *v, ui_t *ui)
 
 /* Sends the merged suggestions for text (local first, de-duplicated,
  * limited) to the panel. */
-static void sim_svc_suggest(ui_t *ui, const char *text, const ab_suggestion_t *all, size_t n)
+static void sim_svc_suggest(ui_t *ui, const char *text, const ab_suggestion_t *all, size_t n, const char *notice)
 {
     ui_ab_entry_t e[SIM_SUGGEST_MAX];
-    ui_suggest_event_t s = {{UI_EV_SUGGEST}, text, strlen(text), 0, e};
+    ui_suggest_event_t s = {{UI_EV_SUGGEST}, text, strlen(text), 0, e, notice};
 
     for (size_t i = 0; i < n && i < SIM_SUGGEST_MAX; i++)
         sim_svc_suggestion_entry(&all[i], &e[s.count++]);
@@ -844,16 +846,45 @@ static void sim_svc_op_done(sim_svc_t *v, ui_t *ui)
                                 SIM_SUGGEST_MAX);
         if (!r->ok)
             fprintf(stderr, "panel: directory search: %s\n", msg);
-        sim_svc_suggest(ui, v->filter, v->all, v->all_count);
+        sim_svc_suggest(ui, v->filter, v->all, v->all_count, NULL);
         break;
     }
     }
     memset(msg, 0, sizeof(msg));
 }
 
+/* The directory gave no suggestions (why): the panel's notice, and the log. */
+static void sim_svc_ldap_why(sim_svc_t *v, const char *why)
+{
+    /* The status line cuts it anyway: cut it here, at a known place. */
+    snprintf(v->ac_why, sizeof(v->ac_why), "%s%.*s", SIM_LDAP_LOCAL_ONLY,
+             (int)(sizeof(v->ac_why) - sizeof(SIM_LDAP_LOCAL_ONLY)), why);
+    fprintf(stderr, "panel: directory autocomplete: %s\n", why);
+}
+
+/* The autocomplete session failed (why): until it is retried, every text
+ * gets the local suggestions and the reason (sim_svc_ldap_local_only). */
+static void sim_svc_ldap_failed(sim_svc_t *v, uint32_t now, const char *why)
+{
+    v->ac_failed_ms = now ? now : 1;
+    sim_svc_ldap_why(v, why);
+}
+
+/* The local suggestions for the text being typed, with the notice why
+ * the directory's are missing; once per text. */
+static void sim_svc_ldap_local_only(sim_svc_t *v, ui_t *ui, const char *notice)
+{
+    ab_suggestion_t local[AB_SUGGEST_MAX];
+    int nl = ab_book_suggest(v->book, v->ac_text, strlen(v->ac_text), local, AB_SUGGEST_MAX);
+
+    v->ac_sent = 1;
+    sim_svc_suggest(ui, v->ac_text, local, nl > 0 ? (size_t)nl : 0, notice);
+}
+
 /* The directory's frame: the autocomplete session (started when there is
  * text to complete, fed the latest text once it is bound, its answers
- * merged with the local ones), then the one operation. Never blocks. */
+ * merged with the local ones; when it fails, the local ones and why), then
+ * the one operation. Never blocks. */
 static void sim_svc_ldap_frame(sim_svc_t *v, ui_t *ui)
 {
     uint32_t now = hal_clock_now_ms(&sim_board.clock);
@@ -865,18 +896,19 @@ static void sim_svc_ldap_frame(sim_svc_t *v, ui_t *ui)
         fw_ldap_env_t env = sim_svc_ldap_env();
         char why[FW_LDAP_MSG_MAX];
 
+        why[0] = '\0';
         if (sim_svc_ldap_config(v, &v->set, &v->ac_cfg, why, sizeof(why)) != 0 || sim_svc_net(v) != 0 ||
             fw_ldap_complete_start(v->ac, &v->ac_cfg.cfg, &env) != 0)
-            v->ac_failed_ms = now ? now : 1;
+            sim_svc_ldap_failed(v, now, why[0] ? why : "cannot start (network or settings)");
         v->ac_fed = 0;
     }
     if (v->ac != NULL && !fw_ldap_finished(v->ac)) {
         for (int i = 0; i < 8 && fw_ldap_step(v->ac); i++)
             ;
         if (fw_ldap_finished(v->ac)) {
-            /* The panel keeps its local suggestions; the reason goes to the log. */
-            fprintf(stderr, "panel: directory autocomplete: %s\n", v->ac->result.message);
-            v->ac_failed_ms = now ? now : 1;
+            /* The panel keeps its local suggestions and says why. */
+            sim_svc_ldap_failed(v, now, v->ac->result.message);
+            v->ac_sent = 0;
         } else if (fw_ldap_ready(v->ac)) {
             if (!v->ac_fed) {
                 fw_ldap_input(v->ac, v->ac_text, strlen(v->ac_text));
@@ -886,18 +918,25 @@ static void sim_svc_ldap_frame(sim_svc_t *v, ui_t *ui)
             if (!v->ac_sent && v->ac_text[0] != '\0') {
                 ldap_complete_state_t st = ldap_complete_state(&v->ac->ac);
 
-                if (st == LDAP_COMPLETE_DONE || st == LDAP_COMPLETE_PARTIAL || st == LDAP_COMPLETE_ERROR) {
+                if (st == LDAP_COMPLETE_ERROR) {
+                    /* This search failed; the session goes on with the next text. */
+                    sim_svc_ldap_why(v, ldap_complete_message(&v->ac->ac));
+                    sim_svc_ldap_local_only(v, ui, v->ac_why);
+                } else if (st == LDAP_COMPLETE_DONE || st == LDAP_COMPLETE_PARTIAL) {
                     ab_suggestion_t local[AB_SUGGEST_MAX], dir[LDAP_COMPLETE_MAX], all[SIM_SUGGEST_MAX];
                     int nl = ab_book_suggest(v->book, v->ac_text, strlen(v->ac_text), local, AB_SUGGEST_MAX);
                     size_t nd = fw_ldap_suggestions(v->ac, dir, LDAP_COMPLETE_MAX);
 
                     v->ac_sent = 1;
                     sim_svc_suggest(ui, v->ac_text, all,
-                                    ab_merge(local, nl > 0 ? (size_t)nl : 0, dir, nd, all, SIM_SUGGEST_MAX));
+                                    ab_merge(local, nl > 0 ? (size_t)nl : 0, dir, nd, all, SIM_SUGGEST_MAX), NULL);
                 }
             }
         }
     }
+    if (v->ac != NULL && fw_ldap_finished(v->ac) && v->ac_failed_ms != 0 && !v->ac_sent && v->ac_text[0] != '\0' &&
+        sim_svc_ldap_on(v))
+        sim_svc_ldap_local_only(v, ui, v->ac_why);
     if (v->lop != SIM_LOP_NONE) {
         for (int i = 0; i < 8 && fw_ldap_step(v->op); i++)
             ;

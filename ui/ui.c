@@ -120,6 +120,15 @@ static void ui_copy_field(ui_t *ui, ui_field_t f, const char *s);
 static int ui_is_address(const char *s, size_t n);
 static int ui_is_host(const char *s, size_t n);
 static size_t ui_trim(const char **s, size_t n);
+static void ui_copy_str(char *dst, size_t size, const char *s);
+static void ui_clear_error(ui_model_t *m);
+static ui_ret_t ui_check_fields(ui_t *ui, ui_field_t first, ui_field_t last);
+static int ui_from_refused(ui_t *ui, ui_field_t f);
+static void ui_wipe_secret(ui_t *ui, ui_field_t f);
+static void ui_test_status(ui_t *ui, const ui_event_t *e, const char *ok, const char *failed);
+static ui_ret_t ui_form_press(ui_t *ui, uint16_t id, ui_field_t first, ui_field_t last, ui_screen_t form,
+                              ui_ret_t (*save)(ui_t *ui, int test_only));
+static ui_ret_t ui_form_saved(ui_t *ui, ui_field_t secret, const char *what);
 
 /* ------------------------------------------------------------------ API */
 
@@ -185,11 +194,7 @@ int ui_dispatch(ui_t *ui, const ui_event_t *e)
         uint16_t id = ((const ui_press_event_t *)e)->id;
 
         /* An error stays on the status line until the next action. */
-        if (m->status_kind == UI_STATUS_ERROR) {
-            m->status[0] = '\0';
-            m->status_kind = UI_STATUS_INFO;
-            m->field_error = UI_F_NONE;
-        }
+        ui_clear_error(m);
         if (m->dropdown != UI_DD_NONE) {
             if (id >= UI_ID_CHOICE && id < UI_ID_CHOICE + 0x100)
                 ui_dropdown_set(ui, (ui_dropdown_t)m->dropdown, id - UI_ID_CHOICE);
@@ -272,13 +277,11 @@ static ui_ret_t ui_st_top(ui_t *ui, const ui_event_t *e)
 
         m->progress.active = 0;
         m->result.ok = r->ok;
-        ui_strlcpy(m->result.summary, sizeof(m->result.summary), r->summary ? r->summary : "",
-                   r->summary ? strlen(r->summary) : 0);
-        ui_strlcpy(m->result.stage, sizeof(m->result.stage), r->stage ? r->stage : "", r->stage ? strlen(r->stage) : 0);
-        ui_strlcpy(m->result.reply, sizeof(m->result.reply), r->reply ? r->reply : "", r->reply ? strlen(r->reply) : 0);
-        ui_strlcpy(m->result.next, sizeof(m->result.next), r->next ? r->next : "", r->next ? strlen(r->next) : 0);
-        ui_strlcpy(m->result.rejected, sizeof(m->result.rejected), r->rejected ? r->rejected : "",
-                   r->rejected ? strlen(r->rejected) : 0);
+        ui_copy_str(m->result.summary, sizeof(m->result.summary), r->summary);
+        ui_copy_str(m->result.stage, sizeof(m->result.stage), r->stage);
+        ui_copy_str(m->result.reply, sizeof(m->result.reply), r->reply);
+        ui_copy_str(m->result.next, sizeof(m->result.next), r->next);
+        ui_copy_str(m->result.rejected, sizeof(m->result.rejected), r->rejected);
         if (!r->ok) {
             ui_sb_t sb;
 
@@ -295,9 +298,8 @@ static ui_ret_t ui_st_top(ui_t *ui, const ui_event_t *e)
     case UI_EV_WARNING: {
         const ui_warning_event_t *w = (const ui_warning_event_t *)e;
 
-        ui_strlcpy(m->warning, sizeof(m->warning), w->what ? w->what : "", w->what ? strlen(w->what) : 0);
-        ui_strlcpy(m->warning_action, sizeof(m->warning_action), w->action ? w->action : "",
-                   w->action ? strlen(w->action) : 0);
+        ui_copy_str(m->warning, sizeof(m->warning), w->what);
+        ui_copy_str(m->warning_action, sizeof(m->warning_action), w->action);
         return UI_HANDLED;
     }
     default:
@@ -353,8 +355,7 @@ static ui_ret_t ui_st_sign_in(ui_t *ui, const ui_event_t *e)
             ui_status(ui, UI_STATUS_INFO, "Sign in to send e-mail", NULL);
         return UI_HANDLED;
     case UI_EV_EXIT:
-        if (m->next != UI_SCR_KEYBOARD)
-            ui_wipe(m->field[UI_F_PASSWORD], sizeof(m->field[UI_F_PASSWORD]));
+        ui_wipe_secret(ui, UI_F_PASSWORD);
         return UI_HANDLED;
     case UI_EV_PRESS:
         id = ((const ui_press_event_t *)e)->id;
@@ -440,18 +441,14 @@ static ui_ret_t ui_st_send(ui_t *ui, const ui_event_t *e)
             ui_field_t f = (ui_field_t)(id - UI_ID_FIELD);
 
             m->focus = (uint8_t)f;
-            if (f == UI_F_FROM && (m->setup.from_locked || m->from_locked_user)) {
-                ui_refuse(ui, f, "From: the administrator does not allow changing it");
+            if (ui_from_refused(ui, f))
                 return UI_REFUSED;
-            }
             ui_kb_open(ui, f, UI_SCR_SEND);
         } else if (id >= UI_ID_BOOK + UI_F_FROM && id <= UI_ID_BOOK + UI_F_BCC) {
             ui_field_t f = (ui_field_t)(id - UI_ID_BOOK);
 
-            if (f == UI_F_FROM && (m->setup.from_locked || m->from_locked_user)) {
-                ui_refuse(ui, f, "From: the administrator does not allow changing it");
+            if (ui_from_refused(ui, f))
                 return UI_REFUSED;
-            }
             m->focus = (uint8_t)f;
             ui_ab_open(ui, f);
         } else if (id == UI_ID_MORE) {
@@ -503,6 +500,8 @@ static ui_ret_t ui_st_keyboard(ui_t *ui, const ui_event_t *e)
         m->kb.has_suggestion = s->count > 0;
         if (s->count > 0)
             m->kb.suggestion = s->entry[0];
+        if (s->notice != NULL)
+            ui_status(ui, UI_STATUS_ERROR, s->notice, NULL);
         return UI_HANDLED;
     }
     case UI_EV_KEY:
@@ -772,12 +771,10 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
     case UI_EV_ENTRY:
         if (m->prev == UI_SCR_ADMIN) {
             ui_setup_t s;
-            ui_sb_t sb;
 
             ui_load_setup(ui, &s);
             ui_copy_field(ui, UI_F_GATEWAY, s.gateway);
-            ui_sb_init(&sb, m->field[UI_F_PORT], sizeof(m->field[UI_F_PORT]));
-            ui_sb_put_u64(&sb, s.port);
+            ui_put_number(ui, UI_F_PORT, s.port);
             ui_copy_field(ui, UI_F_SMTP_USER, s.user);
             m->field[UI_F_SMTP_PASS][0] = '\0';
             ui_copy_field(ui, UI_F_DEF_FROM, s.from_addr);
@@ -791,17 +788,11 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
         }
         return UI_HANDLED;
     case UI_EV_EXIT:
-        /* The typed password lives while its form is open (the keyboard
-         * edits its fields), and no longer. */
-        if (m->next != UI_SCR_KEYBOARD)
-            ui_wipe(m->field[UI_F_SMTP_PASS], sizeof(m->field[UI_F_SMTP_PASS]));
+        ui_wipe_secret(ui, UI_F_SMTP_PASS);
         return UI_HANDLED;
-    case UI_EV_TEST_RESULT: {
-        const ui_test_event_t *t = (const ui_test_event_t *)e;
-
-        ui_status(ui, t->ok ? UI_STATUS_OK : UI_STATUS_ERROR, t->message ? t->message : (t->ok ? "Gateways OK" : "Test failed"), NULL);
+    case UI_EV_TEST_RESULT:
+        ui_test_status(ui, e, "Gateways OK", "Test failed");
         return UI_HANDLED;
-    }
     case UI_EV_GATEWAYS: {
         const ui_gateways_event_t *g = (const ui_gateways_event_t *)e;
         size_t n = g->count < UI_GATEWAYS_MAX ? g->count : UI_GATEWAYS_MAX;
@@ -822,16 +813,14 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
     }
     case UI_EV_PRESS: {
         uint16_t id = ((const ui_press_event_t *)e)->id;
+        ui_ret_t r;
 
         if (m->dialog == UI_DLG_GATEWAYS) {
             if (id >= UI_ID_ROW && id < UI_ID_ROW + m->setup.gw_count) {
                 m->setup.gw_pick = (uint8_t)(id - UI_ID_ROW);
             } else if (id == UI_ID_DLG_OK) {
-                ui_sb_t sb;
-
                 ui_copy_field(ui, UI_F_GATEWAY, m->setup.gw[m->setup.gw_pick]);
-                ui_sb_init(&sb, m->field[UI_F_PORT], sizeof(m->field[UI_F_PORT]));
-                ui_sb_put_u64(&sb, m->setup.gw_port[m->setup.gw_pick]);
+                ui_put_number(ui, UI_F_PORT, m->setup.gw_port[m->setup.gw_pick]);
                 m->dialog = UI_DLG_NONE;
                 ui_status(ui, UI_STATUS_INFO, "Gateway picked: touch OK to save", NULL);
             } else if (id == UI_ID_DLG_NO) {
@@ -839,25 +828,19 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
             }
             return UI_HANDLED;
         }
-        if (id >= UI_ID_FIELD + UI_F_GATEWAY && id <= UI_ID_FIELD + UI_F_DEF_SUBJECT) {
-            m->focus = (uint8_t)(id - UI_ID_FIELD);
-            ui_kb_open(ui, (ui_field_t)(id - UI_ID_FIELD), UI_SCR_SETUP);
-        } else if (id == UI_ID_LOCK_FROM) {
+        r = ui_form_press(ui, id, UI_F_GATEWAY, UI_F_DEF_SUBJECT, UI_SCR_SETUP, ui_setup_save);
+        if (r != UI_UNHANDLED)
+            return r;
+        if (id == UI_ID_LOCK_FROM) {
             m->setup.from_locked ^= 1u;
         } else if (id == UI_ID_REQUIRE_SIGN_IN) {
             m->setup.sign_in_required ^= 1u;
-        } else if (id == UI_ID_TEST) {
-            return ui_setup_save(ui, 1);
         } else if (id == UI_ID_FIND) {
             if (ui->svc.api->find_gateways(ui->svc.ctx) != 0) {
                 ui_refuse(ui, UI_F_NONE, "Find gateways could not start (network down?)");
                 return UI_REFUSED;
             }
             ui_status(ui, UI_STATUS_INFO, "Looking for gateways...", NULL);
-        } else if (id == UI_ID_OK) {
-            return ui_setup_save(ui, 0);
-        } else if (id == UI_ID_CANCEL) {
-            ui_tran(ui, UI_SCR_ADMIN);
         } else {
             return UI_UNHANDLED;
         }
@@ -906,34 +889,23 @@ static ui_ret_t ui_st_ldap(ui_t *ui, const ui_event_t *e)
         }
         return UI_HANDLED;
     case UI_EV_EXIT:
-        if (m->next != UI_SCR_KEYBOARD)
-            ui_wipe(m->field[UI_F_LDAP_BIND_PW], sizeof(m->field[UI_F_LDAP_BIND_PW]));
+        ui_wipe_secret(ui, UI_F_LDAP_BIND_PW);
         return UI_HANDLED;
-    case UI_EV_TEST_RESULT: {
-        const ui_test_event_t *t = (const ui_test_event_t *)e;
-
-        ui_status(ui, t->ok ? UI_STATUS_OK : UI_STATUS_ERROR,
-                  t->message ? t->message : (t->ok ? "LDAP OK" : "LDAP Test failed"), NULL);
+    case UI_EV_TEST_RESULT:
+        ui_test_status(ui, e, "LDAP OK", "LDAP Test failed");
         return UI_HANDLED;
-    }
     case UI_EV_PRESS: {
         uint16_t id = ((const ui_press_event_t *)e)->id;
+        ui_ret_t r = ui_form_press(ui, id, UI_F_LDAP_SERVER, UI_F_LDAP_TIMEOUT, UI_SCR_LDAP, ui_ldap_save);
 
-        if (id >= UI_ID_FIELD + UI_F_LDAP_SERVER && id <= UI_ID_FIELD + UI_F_LDAP_TIMEOUT) {
-            m->focus = (uint8_t)(id - UI_ID_FIELD);
-            ui_kb_open(ui, (ui_field_t)(id - UI_ID_FIELD), UI_SCR_LDAP);
-        } else if (id == UI_ID_LDAP_CA) {
+        if (r != UI_UNHANDLED)
+            return r;
+        if (id == UI_ID_LDAP_CA) {
             m->ldap.use_ca ^= 1u;
         } else if (id == UI_ID_LDAP_SIGN_IN) {
             m->ldap.sign_in ^= 1u;
         } else if (id == UI_ID_LDAP_LOCK_FROM) {
             m->ldap.lock_from ^= 1u;
-        } else if (id == UI_ID_TEST) {
-            return ui_ldap_save(ui, 1);
-        } else if (id == UI_ID_OK) {
-            return ui_ldap_save(ui, 0);
-        } else if (id == UI_ID_CANCEL) {
-            ui_tran(ui, UI_SCR_ADMIN);
         } else {
             return UI_UNHANDLED;
         }
@@ -974,6 +946,88 @@ static void ui_refuse(ui_t *ui, ui_field_t f, const char *why)
 {
     ui_status(ui, UI_STATUS_ERROR, why, NULL);
     ui->m.field_error = (uint8_t)f;
+}
+
+/* An error stays on the status line until the next action: this one. */
+static void ui_clear_error(ui_model_t *m)
+{
+    if (m->status_kind != UI_STATUS_ERROR)
+        return;
+    m->status[0] = '\0';
+    m->status_kind = UI_STATUS_INFO;
+    m->field_error = UI_F_NONE;
+}
+
+/* Fields first..last as typed, checked before they leave the panel;
+ * refuses at the first bad one. */
+static ui_ret_t ui_check_fields(ui_t *ui, ui_field_t first, ui_field_t last)
+{
+    ui_model_t *m = &ui->m;
+    char why[UI_TEXT_MAX + 1];
+
+    for (unsigned f = first; f <= last; f++)
+        if (ui_validate_field((ui_field_t)f, m->field[f], strlen(m->field[f]), why, sizeof(why)) != 0) {
+            ui_refuse(ui, (ui_field_t)f, why);
+            return UI_REFUSED;
+        }
+    return UI_HANDLED;
+}
+
+/* From, when the administrator or the signed-in user's directory entry
+ * locks it, cannot be changed: typed or picked from the address book. */
+static int ui_from_refused(ui_t *ui, ui_field_t f)
+{
+    if (f != UI_F_FROM || !(ui->m.setup.from_locked || ui->m.from_locked_user))
+        return 0;
+    ui_refuse(ui, f, "From: the administrator does not allow changing it");
+    return 1;
+}
+
+/* A typed password lives while its form is open (the keyboard edits its
+ * fields), and no longer: called on the form's EXIT. */
+static void ui_wipe_secret(ui_t *ui, ui_field_t f)
+{
+    if (ui->m.next != UI_SCR_KEYBOARD)
+        ui_wipe(ui->m.field[f], sizeof(ui->m.field[f]));
+}
+
+/* A setup form's Test answered: the service's message, else ok / failed. */
+static void ui_test_status(ui_t *ui, const ui_event_t *e, const char *ok, const char *failed)
+{
+    const ui_test_event_t *t = (const ui_test_event_t *)e;
+
+    ui_status(ui, t->ok ? UI_STATUS_OK : UI_STATUS_ERROR, t->message ? t->message : (t->ok ? ok : failed), NULL);
+}
+
+/* The buttons E-mail Setup and LDAP Setup share: a field in first..last
+ * opens the keyboard (back to `form`), Test tries the settings, OK saves
+ * them, Cancel goes back to Administration. UI_UNHANDLED for the rest. */
+static ui_ret_t ui_form_press(ui_t *ui, uint16_t id, ui_field_t first, ui_field_t last, ui_screen_t form,
+                              ui_ret_t (*save)(ui_t *ui, int test_only))
+{
+    if (id >= UI_ID_FIELD + first && id <= UI_ID_FIELD + last) {
+        ui->m.focus = (uint8_t)(id - UI_ID_FIELD);
+        ui_kb_open(ui, (ui_field_t)(id - UI_ID_FIELD), form);
+        return UI_HANDLED;
+    }
+    if (id == UI_ID_TEST)
+        return save(ui, 1);
+    if (id == UI_ID_OK)
+        return save(ui, 0);
+    if (id == UI_ID_CANCEL) {
+        ui_tran(ui, UI_SCR_ADMIN);
+        return UI_HANDLED;
+    }
+    return UI_UNHANDLED;
+}
+
+/* A setup form saved: its password goes, back to Administration. */
+static ui_ret_t ui_form_saved(ui_t *ui, ui_field_t secret, const char *what)
+{
+    ui_wipe(ui->m.field[secret], sizeof(ui->m.field[secret]));
+    ui_status(ui, UI_STATUS_OK, what, NULL);
+    ui_tran(ui, UI_SCR_ADMIN);
+    return UI_HANDLED;
 }
 
 static void ui_wipe(void *p, size_t n)
@@ -1023,9 +1077,13 @@ static void ui_options_default(ui_options_t *o)
 
 static void ui_copy_field(ui_t *ui, ui_field_t f, const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
+    ui_copy_str(ui->m.field[f], (size_t)ui_fields[f].max + 1, s);
+}
 
-    ui_strlcpy(ui->m.field[f], (size_t)ui_fields[f].max + 1, s ? s : "", n);
+/* The services' strings may be NULL: that is "". */
+static void ui_copy_str(char *dst, size_t size, const char *s)
+{
+    ui_strlcpy(dst, size, s ? s : "", s ? strlen(s) : 0);
 }
 
 static int ui_load_setup(ui_t *ui, ui_setup_t *s)
@@ -1040,8 +1098,7 @@ static int ui_load_setup(ui_t *ui, ui_setup_t *s)
     }
     ui->m.setup.from_locked = (uint8_t)(s->from_locked != 0);
     ui->m.setup.sign_in_required = (uint8_t)(s->sign_in_required != 0);
-    ui_strlcpy(ui->m.from_hint, sizeof(ui->m.from_hint), s->from_name ? s->from_name : "",
-               s->from_name ? strlen(s->from_name) : 0);
+    ui_copy_str(ui->m.from_hint, sizeof(ui->m.from_hint), s->from_name);
     return 0;
 }
 
@@ -1094,11 +1151,7 @@ static ui_ret_t ui_kb_insert(ui_t *ui, const char *s, size_t n)
     memcpy(m->kb.text + m->kb.len, s, n);
     m->kb.len = (uint16_t)(m->kb.len + n);
     m->kb.text[m->kb.len] = '\0';
-    if (m->status_kind == UI_STATUS_ERROR) {
-        m->status_kind = UI_STATUS_INFO;
-        m->status[0] = '\0';
-        m->field_error = UI_F_NONE;
-    }
+    ui_clear_error(m);
     ui_kb_suggest(ui);
     return UI_HANDLED;
 }
@@ -1428,15 +1481,11 @@ static void ui_dropdown_set(ui_t *ui, ui_dropdown_t dd, unsigned v)
 static ui_ret_t ui_start(ui_t *ui)
 {
     ui_model_t *m = &ui->m;
-    char why[UI_TEXT_MAX + 1];
     ui_job_t job;
     ui_setup_t s;
 
-    for (unsigned f = 0; f < UI_F_JOB_COUNT; f++)
-        if (ui_validate_field((ui_field_t)f, m->field[f], strlen(m->field[f]), why, sizeof(why)) != 0) {
-            ui_refuse(ui, (ui_field_t)f, why);
-            return UI_REFUSED;
-        }
+    if (ui_check_fields(ui, (ui_field_t)0, (ui_field_t)(UI_F_JOB_COUNT - 1)) != UI_HANDLED)
+        return UI_REFUSED;
     if (m->field[UI_F_TO][0] == '\0' && m->field[UI_F_CC][0] == '\0' && m->field[UI_F_BCC][0] == '\0') {
         ui_refuse(ui, UI_F_TO, "To: enter at least one recipient (To, Cc or Bcc)");
         return UI_REFUSED;
@@ -1483,15 +1532,11 @@ static void ui_stop(ui_t *ui)
 static ui_ret_t ui_setup_save(ui_t *ui, int test_only)
 {
     ui_model_t *m = &ui->m;
-    char why[UI_TEXT_MAX + 1];
     ui_setup_t s;
     uint32_t port = 0;
 
-    for (unsigned f = UI_F_GATEWAY; f <= UI_F_DEF_SUBJECT; f++)
-        if (ui_validate_field((ui_field_t)f, m->field[f], strlen(m->field[f]), why, sizeof(why)) != 0) {
-            ui_refuse(ui, (ui_field_t)f, why);
-            return UI_REFUSED;
-        }
+    if (ui_check_fields(ui, UI_F_GATEWAY, UI_F_DEF_SUBJECT) != UI_HANDLED)
+        return UI_REFUSED;
     if (m->field[UI_F_GATEWAY][0] == '\0') {
         ui_refuse(ui, UI_F_GATEWAY, "SMTP gateway: enter an IP address or a host name");
         return UI_REFUSED;
@@ -1522,10 +1567,7 @@ static ui_ret_t ui_setup_save(ui_t *ui, int test_only)
         ui_refuse(ui, UI_F_NONE, "E-mail Setup could not be saved (storage error)");
         return UI_REFUSED;
     }
-    ui_wipe(m->field[UI_F_SMTP_PASS], sizeof(m->field[UI_F_SMTP_PASS]));
-    ui_status(ui, UI_STATUS_OK, "E-mail Setup saved", NULL);
-    ui_tran(ui, UI_SCR_ADMIN);
-    return UI_HANDLED;
+    return ui_form_saved(ui, UI_F_SMTP_PASS, "E-mail Setup saved");
 }
 
 static ui_ret_t ui_ldap_save(ui_t *ui, int test_only)
@@ -1535,11 +1577,8 @@ static ui_ret_t ui_ldap_save(ui_t *ui, int test_only)
     ui_ldap_setup_t s;
     int rc;
 
-    for (unsigned f = UI_F_LDAP_SERVER; f <= UI_F_LDAP_TIMEOUT; f++)
-        if (ui_validate_field((ui_field_t)f, m->field[f], strlen(m->field[f]), why, sizeof(why)) != 0) {
-            ui_refuse(ui, (ui_field_t)f, why);
-            return UI_REFUSED;
-        }
+    if (ui_check_fields(ui, UI_F_LDAP_SERVER, UI_F_LDAP_TIMEOUT) != UI_HANDLED)
+        return UI_REFUSED;
     memset(&s, 0, sizeof(s));
     s.server = m->field[UI_F_LDAP_SERVER];
     s.port = (uint16_t)ui_number(m->field[UI_F_LDAP_PORT]);
@@ -1571,10 +1610,7 @@ static ui_ret_t ui_ldap_save(ui_t *ui, int test_only)
         ui_status(ui, UI_STATUS_INFO, "Testing the directory...", NULL);
         return UI_HANDLED;
     }
-    ui_wipe(m->field[UI_F_LDAP_BIND_PW], sizeof(m->field[UI_F_LDAP_BIND_PW]));
-    ui_status(ui, UI_STATUS_OK, "LDAP Setup saved", NULL);
-    ui_tran(ui, UI_SCR_ADMIN);
-    return UI_HANDLED;
+    return ui_form_saved(ui, UI_F_LDAP_BIND_PW, "LDAP Setup saved");
 }
 
 /* Signed in: From becomes the user's address (kept locked when the

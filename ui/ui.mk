@@ -4,7 +4,11 @@
 .DEFAULT_GOAL := all
 FW_SRC += $(BUILD)/gen/ui_font.c
 
-$(BUILD)/gen/ui_font.c: tools/mkuifont.c ui/include/ui_font.h
+# Both bakers share tools/fontbake.h; the simulator's font has its rule in
+# the Makefile, this adds the shared header to what it is made from.
+$(BUILD)/gen/sim_font.c: tools/fontbake.h
+
+$(BUILD)/gen/ui_font.c: tools/mkuifont.c tools/fontbake.h ui/include/ui_font.h
 	@mkdir -p $(dir $@)
 	@echo '  GEN   $@'
 	@$(CC) $(WARN) $(DEFS) -Iui/include $(CFLAGS) $$(pkg-config --cflags freetype2) \

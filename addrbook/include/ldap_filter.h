@@ -52,6 +52,12 @@ int ldap_filter_string(const ldap_filter_spec_t *spec, char *buf, size_t cap);
  * (LDAP_ERR_NO_ROOM, or a check error). */
 int ldap_filter_ber_write(unsigned char **p, unsigned char *start, const ldap_filter_spec_t *spec);
 
+/* Write a BER length and tag in front of the len bytes already written
+ * below *p (same style: *p moves down, never below start). Shared by the
+ * filter and the LDAP messages of ldap_client. Returns the bytes written
+ * (len not included) or LDAP_ERR_NO_ROOM. */
+int ldap_ber_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag);
+
 /* 0 when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, at
  * most U+10FFFF), else LDAP_ERR_BAD_UTF8. */
 int ldap_utf8_check(const char *s, size_t len);

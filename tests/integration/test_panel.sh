@@ -17,6 +17,15 @@ RUN=$(date +%s)-$$
 SUBJ="Panel $RUN"
 BOB=$(find "$(sh sim/lab/mailbox bob)/new" -type f 2>/dev/null | wc -l)
 PASS=$LAB_AUTH_PASS
+PANEL_LIMIT=300
+PEER=""
+stop_peer() {
+    [ -n "$PEER" ] || return 0
+    kill "$PEER" 2>/dev/null
+    wait "$PEER" 2>/dev/null
+    PEER=""
+}
+trap 'stop_peer; rm -rf "$T_TMP"' EXIT
 # panel NAME SCRIPT [options]: one mfp-sim process playing SCRIPT.
 panel() {
     name=$1
@@ -27,10 +36,14 @@ panel() {
         -e "s/@LDAP_BIND_DN@/$LAB_LDAP_BIND_DN/g" -e "s/@LDAP_BIND_PW@/$LAB_LDAP_BIND_PW/g" \
         -e "s/@LDAP_USER@/$LAB_LDAP_USER/g" -e "s/@LDAP_USER_PW@/$LAB_LDAP_USER_PW/g" \
         -e "s/@LDAP_USER_MAIL@/$LAB_LDAP_USER_MAIL/g" -e "s/@LDAP_LOCKED@/$LAB_LDAP_LOCKED/g" \
-        -e "s/@LDAP_LOCKED_PW@/$LAB_LDAP_LOCKED_PW/g" "$script" >"$T_TMP/$name.run"
+        -e "s/@LDAP_LOCKED_PW@/$LAB_LDAP_LOCKED_PW/g" -e "s/@FAULT_PORT@/$LAB_LDAP_FAULT_PORT/g" \
+        -e "s/@FAULT_MODE@/$FAULT_MODE/g" -e "s/@FAULT_MS@/$FAULT_MS/g" -e "s/@FAULT_TEST_MS@/$FAULT_TEST_MS/g" \
+        -e "s/@FAULT_WHY@/$FAULT_WHY/g" -e "s/@FAULT_TEST_WHY@/$FAULT_TEST_WHY/g" \
+        -e "s/@FAULT_SIGNIN_WHY@/$FAULT_SIGNIN_WHY/g" "$script" >"$T_TMP/$name.run"
     # The lab's tap is shared: while another simulator holds it, wait (60 s).
+    # PANEL_LIMIT bounds one run: a hung panel fails (timeout's 124).
     for try in $(seq 30); do
-        "$SIM" panel --headless --state "$STATE" --snap "$SNAP" --script "$T_TMP/$name.run" "$@" \
+        timeout "$PANEL_LIMIT" "$SIM" panel --headless --state "$STATE" --snap "$SNAP" --script "$T_TMP/$name.run" "$@" \
             >"$T_TMP/$name.out" 2>"$T_TMP/$name.err" && return 0
         grep -q 'tap0 is busy' "$T_TMP/$name.err" || return 1
         sleep 2
@@ -108,4 +121,56 @@ check "the directory's address gets the message (catch-all Maildir)" sh sim/lab/
     --header "To=anna.petrova@example.test" --header "From=$LAB_LDAP_USER_NAME <$LAB_LDAP_USER_MAIL>" \
     >"$T_TMP/att2.txt" 2>"$T_TMP/att2.err"
 check "the message has To anna.petrova (from the directory) and From the signed-in user $(cat "$T_TMP/att2.err")" [ $? -eq 0 ]
+
+# 6. The directory fails: LDAP Setup points at the fault peer
+#    (tests/integration/ldap_faultpeer.py, inside the namespace) with a 2 s
+#    timeout. For drop, malformed and silent: LDAP Test fails with a clear
+#    message; "al" in To keeps the Local alice@example.test and the status
+#    line says the directory failed and why, within 2 s + 2.5 s; Home, E-mail
+#    again, typing and Cc's autocomplete still work; Sign in fails clearly in
+#    the same bound. The book is the one section 1 seeded; each mode gets a
+#    fresh --state. Each panel run is bounded (PANEL_LIMIT): nothing hangs.
+start_peer() {
+    rm -f "$T_TMP/ready"
+    ip netns exec "$LAB_NS" /usr/bin/python3 tests/integration/ldap_faultpeer.py "$1" --port "$LAB_LDAP_FAULT_PORT" \
+        --entries 0 --ready "$T_TMP/ready" --log "$T_TMP/peer-$1.log" 2>"$T_TMP/peer-$1.err" &
+    PEER=$!
+    n=0
+    while [ ! -f "$T_TMP/ready" ]; do
+        if [ "$n" -ge 100 ] || ! kill -0 "$PEER" 2>/dev/null; then
+            stop_peer
+            return 1
+        fi
+        sleep 0.05
+        n=$((n + 1))
+    done
+}
+PANEL_LIMIT=60
+FAULT_MS=4500      # the 2 s timeout + 2.5 s
+FAULT_TEST_MS=9500 # the same + DHCP (the Test brings the network up)
+# mode|autocomplete's reason|LDAP Test's|Sign in's
+for case in "drop|connection to the directory closed|closed the connection during the search|closed the connection" \
+    "malformed|malformed or unexpected server message|cannot be decoded|cannot be decoded" \
+    "silent|no answer from the directory in time|did not answer the search within 2 s|did not answer the search within 2 s"; do
+    IFS='|' read -r FAULT_MODE FAULT_WHY FAULT_TEST_WHY FAULT_SIGNIN_WHY <<EOC
+$case
+EOC
+    STATE=$T_TMP/state-fault-$FAULT_MODE
+    mkdir -p "$STATE"
+    cp "$T_TMP/state/addrbook.a" "$STATE/"
+    if ! start_peer "$FAULT_MODE"; then
+        not_ok "the fault peer starts on $LAB_GW:$LAB_LDAP_FAULT_PORT (mode $FAULT_MODE): $(tail -2 "$T_TMP/peer-$FAULT_MODE.err")"
+        continue
+    fi
+    t0=$(date +%s)
+    panel "fault_$FAULT_MODE" tests/ui/lab_ldap_fault.panel
+    rc=$?
+    t=$(($(date +%s) - t0))
+    stop_peer
+    check "fault peer '$FAULT_MODE': LDAP Test says '$FAULT_TEST_WHY'; 'al' keeps the Local alice@example.test and the status says 'Local addresses only. Directory: ... $FAULT_WHY' within $FAULT_MS ms; Home, E-mail, typing, Cc still work; Sign in says '$FAULT_SIGNIN_WHY' within $FAULT_MS ms ($t s in all, rc $rc) $(why "fault_$FAULT_MODE")" [ "$rc" -eq 0 ]
+    check "fault peer '$FAULT_MODE': the panel really connected to it (its log)" \
+        grep -q connect "$T_TMP/peer-$FAULT_MODE.log"
+    check "fault peer '$FAULT_MODE': the directory's failure is in the panel's log" \
+        grep -q "panel: directory autocomplete: .*$FAULT_WHY" "$T_TMP/fault_$FAULT_MODE.err"
+done
 finish

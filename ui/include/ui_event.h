@@ -125,13 +125,17 @@ typedef struct ui_sign_in_event {
 } ui_sign_in_event_t;
 
 /* Suggestions for the text `prefix` (the address being typed when they were
- * asked); ignored when the user typed on since. Local entries come first. */
+ * asked); ignored when the user typed on since. Local entries come first.
+ * notice: why the directory gave nothing (it failed, timed out, answered
+ * garbage), shown on the status line so the user knows the list is local
+ * only; NULL when the directory answered. */
 typedef struct ui_suggest_event {
     ui_event_t base;
     const char *prefix;
     size_t prefix_len;
     size_t count;
     const struct ui_ab_entry *entry; /* count entries (ui_services.h) */
+    const char *notice;
 } ui_suggest_event_t;
 
 #endif
