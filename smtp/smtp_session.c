@@ -706,13 +706,18 @@ static void smtp_pump_body(smtp_session_t *s)
         if (!s->cr && !s->bol) {
             /* Inside a line nothing changes: copy up to the next CR or LF at once. */
             const uint8_t *p = s->chunk + s->chunk_pos;
-            size_t n = 0, max = s->chunk_len - s->chunk_pos;
+            const uint8_t *lf, *cr;
+            size_t n, max = s->chunk_len - s->chunk_pos;
 
             if (max > s->outcap - s->out_len) {
                 max = s->outcap - s->out_len;
             }
-            while (n < max && p[n] != '\r' && p[n] != '\n') {
-                n++;
+            /* memchr: the C library's fastest scan (every byte sent passes here). */
+            lf = memchr(p, '\n', max);
+            n = lf != NULL ? (size_t)(lf - p) : max;
+            cr = memchr(p, '\r', n);
+            if (cr != NULL) {
+                n = (size_t)(cr - p);
             }
             if (n > 0) {
                 smtp_out_put(s, p, n);

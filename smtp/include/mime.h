@@ -181,7 +181,6 @@
 #define MIME_ERR_BUF_TOO_SMALL  -0x030E /* output buffer too small */
 #define MIME_ERR_STATE          -0x030F /* writer not initialised, or the
                                            message changed after init */
-#define MIME_ERR_BASE64         -0x0310 /* Mbed TLS base64 refused (a bug) */
 
 /* ---- Inputs ------------------------------------------------------------- */
 
