@@ -71,7 +71,7 @@ static void smtp_txn_begin(smtp_session_t *s);
 static void smtp_txn_end(smtp_session_t *s);
 static int smtp_txn_retry(smtp_session_t *s);
 static void smtp_rcpts_decide(smtp_session_t *s);
-static int smtp_rcpt_todo(const smtp_rcpt_result_t *rr);
+static int smtp_rcpt_unsent(const smtp_rcpt_result_t *rr);
 static size_t smtp_rcpt_find(const smtp_session_t *s, size_t from, uint32_t txn);
 static void smtp_handle_dot_reply(smtp_session_t *s);
 static int smtp_quitting(const smtp_session_t *s);
@@ -921,13 +921,13 @@ static void smtp_rcpts_decide(smtp_session_t *s)
 {
     const smtp_message_t *m = smtp_cur_msg(s);
     const smtp_reply_info_t *limit = NULL;
-    size_t todo = 0;
+    size_t unsent = 0;
     size_t i;
 
     for (i = 0; i < m->rcpt_count; i++) {
         const smtp_rcpt_result_t *rr = &m->rcpt_results[i];
 
-        todo += smtp_rcpt_todo(rr);
+        unsent += smtp_rcpt_unsent(rr);
         if (limit == NULL && rr->txn == s->txn_no && rr->reply.code == 452) {
             limit = &rr->reply;
         }
@@ -944,17 +944,17 @@ static void smtp_rcpts_decide(smtp_session_t *s)
                     rr->reply = *limit;
                 }
             }
-            todo = 0;
+            unsent = 0;
         }
     }
-    s->retry = (todo > 0 && m->result->status != SMTP_MSG_FAILED);
+    s->retry = (unsent > 0 && m->result->status != SMTP_MSG_FAILED);
     if (!s->retry && m->result->accepted == 0) {
         smtp_msg_record(s, s->msg, SMTP_ERR_NO_RECIPIENTS, SMTP_STAGE_RCPT, &s->reply);
     }
 }
 
 /* Not accepted and never sent, or deferred by a 452. */
-static int smtp_rcpt_todo(const smtp_rcpt_result_t *rr)
+static int smtp_rcpt_unsent(const smtp_rcpt_result_t *rr)
 {
     return !rr->accepted && rr->error == 0 && (rr->txn == 0 || rr->reply.code == 452);
 }
@@ -969,7 +969,7 @@ static size_t smtp_rcpt_find(const smtp_session_t *s, size_t from, uint32_t txn)
     for (i = from; i + 1 < m->rcpt_count; i++) {
         const smtp_rcpt_result_t *rr = &m->rcpt_results[i];
 
-        if (txn == 0 ? smtp_rcpt_todo(rr) : rr->txn == txn) {
+        if (txn == 0 ? smtp_rcpt_unsent(rr) : rr->txn == txn) {
             break;
         }
     }
@@ -1157,7 +1157,7 @@ static void smtp_txn_begin(smtp_session_t *s)
     m = smtp_cur_msg(s);
     s->txn_rcpts = 0;
     for (i = 0; i < m->rcpt_count; i++) {
-        s->txn_rcpts += smtp_rcpt_todo(&m->rcpt_results[i]);
+        s->txn_rcpts += smtp_rcpt_unsent(&m->rcpt_results[i]);
     }
     if (s->cfg->rcpt_max != 0 && s->txn_rcpts > s->cfg->rcpt_max) {
         s->txn_rcpts = s->cfg->rcpt_max;
@@ -1219,7 +1219,7 @@ static int smtp_txn_retry(smtp_session_t *s)
     for (i = 0; i < m->rcpt_count; i++) {
         smtp_rcpt_result_t *rr = &m->rcpt_results[i];
 
-        if (smtp_rcpt_todo(rr)) {
+        if (smtp_rcpt_unsent(rr)) {
             rr->error = err;
         }
     }

@@ -41,7 +41,7 @@
  *   FAILED, LDAP_EV_FAILED with LDAP_ERR_PROTOCOL / LDAP_ERR_TOO_BIG). The
  *   result is the same whether bytes come one by one or all at once.
  * - Bind: resultCode 0 = bound. 49 invalidCredentials is told apart by the
- *   Active Directory "data XXX" in the diagnosticMessage (52e wrong
+ *   Active Directory "data <code>" in the diagnosticMessage (52e wrong
  *   password, 775 locked, 533 disabled, 532/773 password expired or must
  *   change, 701 account expired, 530/531 logon restricted) or, with
  *   cfg.ppolicy, by the password policy response control (OpenLDAP:
