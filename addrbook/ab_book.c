@@ -49,6 +49,7 @@ static void ab_compact(ab_book_t *b);
 static void ab_reset(ab_book_t *b);
 static void ab_put_header(uint8_t *hdr, uint16_t count);
 static int ab_prefix_cmp(const char *s, size_t slen, const char *prefix, size_t plen);
+static int ab_key_prefix_cmp(const struct ab_key *k, int by_addr, const char *prefix, size_t plen);
 static uint32_t ab_next_folded(const uint8_t *s, size_t len, size_t *i);
 static int ab_utf8_next(const uint8_t *s, size_t len, size_t *i, uint32_t *cp);
 static uint32_t ab_fold(uint32_t c);
@@ -244,38 +245,27 @@ int ab_book_complete(const ab_book_t *b, const char *text, size_t len, uint16_t 
         return 0;
 
     /* Folded order keeps every key with a given prefix in one run: binary
-     * search its start, then walk it. */
-    for (lo = 0, hi = b->count; lo < hi;) {
-        size_t mid = lo + (hi - lo) / 2;
+     * search its start, then walk it; aliases first, then addresses. */
+    for (int by_addr = 0; by_addr < 2; by_addr++) {
+        const uint16_t *v = by_addr ? b->by_addr : b->by_alias;
 
-        ab_key_of(b, b->by_alias[mid], &k);
-        if (ab_prefix_cmp(k.alias, k.alias_len, text, len) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < b->count && n < cap; lo++) {
-        ab_key_of(b, b->by_alias[lo], &k);
-        if (ab_prefix_cmp(k.alias, k.alias_len, text, len) != 0)
-            break;
-        ids[n++] = b->by_alias[lo];
-    }
-    for (lo = 0, hi = b->count; lo < hi;) {
-        size_t mid = lo + (hi - lo) / 2;
+        for (lo = 0, hi = b->count; lo < hi;) {
+            size_t mid = lo + (hi - lo) / 2;
 
-        ab_key_of(b, b->by_addr[mid], &k);
-        if (ab_prefix_cmp(k.addr, k.addr_len, text, len) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < b->count && n < cap; lo++) {
-        ab_key_of(b, b->by_addr[lo], &k);
-        if (ab_prefix_cmp(k.addr, k.addr_len, text, len) != 0)
-            break;
-        /* An entry whose alias matches too is listed already. */
-        if (ab_prefix_cmp(k.alias, k.alias_len, text, len) != 0)
-            ids[n++] = b->by_addr[lo];
+            ab_key_of(b, v[mid], &k);
+            if (ab_key_prefix_cmp(&k, by_addr, text, len) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < b->count && n < cap; lo++) {
+            ab_key_of(b, v[lo], &k);
+            if (ab_key_prefix_cmp(&k, by_addr, text, len) != 0)
+                break;
+            /* An entry whose alias matches too is listed already. */
+            if (!by_addr || ab_key_prefix_cmp(&k, 0, text, len) != 0)
+                ids[n++] = v[lo];
+        }
     }
     return (int)n;
 }
@@ -355,11 +345,6 @@ int ab_fold_cmp(const char *a, size_t alen, const char *b, size_t blen)
             return ca < cb ? -1 : 1;
     }
     return (i < alen) - (j < blen);
-}
-
-int ab_fold_prefix(const char *s, size_t slen, const char *prefix, size_t plen)
-{
-    return ab_prefix_cmp(s, slen, prefix, plen) == 0;
 }
 
 const char *ab_strerror(int err)
@@ -735,6 +720,13 @@ static int ab_prefix_cmp(const char *s, size_t slen, const char *prefix, size_t 
             return cs < cp ? -1 : 1;
     }
     return 0;
+}
+
+/* ab_prefix_cmp on the key's address (by_addr) or its display alias. */
+static int ab_key_prefix_cmp(const struct ab_key *k, int by_addr, const char *prefix, size_t plen)
+{
+    return by_addr ? ab_prefix_cmp(k->addr, k->addr_len, prefix, plen)
+                   : ab_prefix_cmp(k->alias, k->alias_len, prefix, plen);
 }
 
 /* The next character folded; an invalid byte is itself, above every

@@ -35,7 +35,6 @@ typedef struct {
     size_t len;
 } ldap_sbuf_t;
 
-static int ldap_attr_check(const char *a);
 static int ldap_is_alpha(char c);
 static int ldap_is_digit(char c);
 static int ldap_is_keychar(char c);
@@ -196,15 +195,13 @@ int ldap_utf8_check(const char *s, size_t len)
     return 0;
 }
 
-/* An attribute description: a keystring (ALPHA *(ALPHA / DIGIT / '-')) or
- * a numeric OID, then ";option"s. Anything else could smuggle filter syntax
- * into the string form. */
 /* RFC 4512 2.5: attributedescription = attributetype *(";" option), where
  * attributetype is a descr (ALPHA *(ALPHA / DIGIT / "-")) or a numericoid
  * (number 1*("." number), no leading zeros) and an option is
- * 1*(ALPHA / DIGIT / "-"). Anything else would be refused by the server, or
- * worse, typed into the settings by mistake and never noticed. */
-static int ldap_attr_check(const char *a)
+ * 1*(ALPHA / DIGIT / "-"). Anything else could smuggle filter syntax into
+ * the string form, would be refused by the server, or worse, typed into the
+ * settings by mistake and never noticed. */
+int ldap_attr_check(const char *a)
 {
     size_t i = 0;
     size_t dots = 0;

@@ -8,6 +8,8 @@
 
 static int fw_job_fail(fw_job_t *job, const char *stage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void fw_job_reset(fw_job_t *job, const struct fw_job_request *req,
+                         const struct fw_job_env *env);
 static void fw_job_set_phase(fw_job_t *job, fw_job_phase_t phase);
 static int fw_job_validate(fw_job_t *job);
 static int fw_job_check_rcpts(fw_job_t *job, const char *const *list, size_t n, const char *field);
@@ -58,11 +60,7 @@ int fw_job_init(fw_job_t *job, const struct fw_job_request *req, const struct fw
     if (!job || !req || !env || !env->scanner || !env->storage || !env->clock || !env->rng ||
         !env->net || !env->band_buf)
         return FW_JOB_ERR_BAD_ARGS;
-    memset(job, 0, sizeof(*job));
-    job->req = *req;
-    job->env = *env;
-    job->writer_mail = -1;
-    job->phase_since_ms = hal_clock_now_ms(env->clock);
+    fw_job_reset(job, req, env);
     if (!job->req.file_name || !job->req.file_name[0])
         job->req.file_name = "scan";
     if (!job->req.subject)
@@ -173,12 +171,8 @@ int fw_job_resume(fw_job_t *job, const struct fw_job_request *settings,
     if (!job || !settings || !env || !env->storage || !env->clock || !env->rng || !env->net ||
         !env->band_buf || !settings->spool_prefix)
         return FW_JOB_ERR_BAD_ARGS;
-    memset(job, 0, sizeof(*job));
-    job->req = *settings;
+    fw_job_reset(job, settings, env);
     job->req.test_gateway = 0;
-    job->env = *env;
-    job->writer_mail = -1;
-    job->phase_since_ms = hal_clock_now_ms(env->clock);
     job->journaled = 1; /* whatever happens next, the journal is this job's */
     rc = fw_journal_load(job, env->storage, settings->spool_prefix);
     if (rc != 0)
@@ -293,6 +287,18 @@ static int fw_job_fail(fw_job_t *job, const char *stage, const char *fmt, ...)
     va_end(ap);
     job->phase = FW_JOB_FAILED;
     return job->field ? FW_JOB_ERR_FIELD : FW_JOB_ERR_BAD_ARGS;
+}
+
+/* The state every job starts from, fresh (fw_job_init) or queued
+ * (fw_job_resume). */
+static void fw_job_reset(fw_job_t *job, const struct fw_job_request *req,
+                         const struct fw_job_env *env)
+{
+    memset(job, 0, sizeof(*job));
+    job->req = *req;
+    job->env = *env;
+    job->writer_mail = -1;
+    job->phase_since_ms = hal_clock_now_ms(env->clock);
 }
 
 static void fw_job_set_phase(fw_job_t *job, fw_job_phase_t phase)

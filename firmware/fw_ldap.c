@@ -35,7 +35,6 @@ static void fw_ldap_fail_transport(fw_ldap_t *l);
 static void fw_ldap_explain(fw_ldap_t *l);
 static void fw_ldap_finish(fw_ldap_t *l, int ok);
 static int fw_ldap_text_ok(const char *s, size_t max);
-static int fw_ldap_attr_ok(const char *a);
 static uint16_t fw_ldap_port(const fw_ldap_config_t *cfg);
 static uint32_t fw_ldap_now(const fw_ldap_t *l);
 
@@ -86,11 +85,11 @@ int fw_ldap_config_check(const fw_ldap_config_t *cfg, char *why, size_t cap)
     else if (cfg->search_attrs &&
              (cfg->search_attr_count == 0 || cfg->search_attr_count > LDAP_FILTER_ATTRS_MAX))
         snprintf(buf, sizeof(buf), "Search attributes: give 1 to %d", LDAP_FILTER_ATTRS_MAX);
-    else if (!fw_ldap_attr_ok(name))
+    else if (ldap_attr_check(name) != 0)
         msg = "Name attribute: not an attribute name";
-    else if (!fw_ldap_attr_ok(mail))
+    else if (ldap_attr_check(mail) != 0)
         msg = "Mail attribute: not an attribute name";
-    else if (!fw_ldap_attr_ok(login))
+    else if (ldap_attr_check(login) != 0)
         msg = "Sign-in attribute: not an attribute name (uid, sAMAccountName or mail)";
     else if (cfg->max_results > LDAP_COMPLETE_MAX)
         snprintf(buf, sizeof(buf), "Maximum results: give 1 to %d", LDAP_COMPLETE_MAX);
@@ -100,7 +99,7 @@ int fw_ldap_config_check(const fw_ldap_config_t *cfg, char *why, size_t cap)
                  FW_LDAP_TIMEOUT_MAX_MS / 1000);
     else if (cfg->search_attrs) {
         for (size_t i = 0; i < cfg->search_attr_count && !msg; i++)
-            if (!cfg->search_attrs[i] || !fw_ldap_attr_ok(cfg->search_attrs[i]))
+            if (!cfg->search_attrs[i] || ldap_attr_check(cfg->search_attrs[i]) != 0)
                 msg = "Search attributes: one is not an attribute name";
     }
 exit:
@@ -720,13 +719,6 @@ static int fw_ldap_text_ok(const char *s, size_t max)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return 0;
     return 1;
-}
-
-static int fw_ldap_attr_ok(const char *a)
-{
-    const char *one[1] = {a};
-    ldap_filter_spec_t spec = {.value = "a", .value_len = 1, .attrs = one, .attr_count = 1};
-    return a && ldap_filter_check(&spec) == 0;
 }
 
 static uint16_t fw_ldap_port(const fw_ldap_config_t *cfg)

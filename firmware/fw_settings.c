@@ -166,14 +166,12 @@ static int fw_st_ldap_host_ok(const char *s, size_t len)
 static int fw_st_attr_ok(const char *s, size_t len)
 {
     char tmp[FW_SETTINGS_STR_MAX + 1];
-    const char *one[1] = {tmp};
-    ldap_filter_spec_t spec = {.value = "a", .value_len = 1, .attrs = one, .attr_count = 1};
 
     if (len == 0 || len > FW_SETTINGS_STR_MAX || memchr(s, '\0', len) != NULL)
         return 0;
     memcpy(tmp, s, len);
     tmp[len] = '\0';
-    return ldap_filter_check(&spec) == 0;
+    return ldap_attr_check(tmp) == 0;
 }
 
 /* Space separated attribute names, at most LDAP_FILTER_ATTRS_MAX; "" for

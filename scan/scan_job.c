@@ -12,10 +12,13 @@ static int scan_job_from_scanner(int rc);
 static int scan_job_from_spool(int rc);
 static int scan_job_from_jpeg(struct scan_job *job, int rc);
 static int scan_job_sink(void *arg, const uint8_t *buf, size_t len);
+static int scan_job_open_blob(struct scan_job *job, const char *ext);
 static int scan_job_start_jpeg(struct scan_job *job);
 static int scan_job_start_g4(struct scan_job *job);
 static int scan_job_from_g4(struct scan_job *job, int rc);
 static unsigned scan_job_band_lines(unsigned band_lines);
+static size_t scan_job_band_bytes(unsigned width, unsigned components, unsigned lines,
+                                  int bilevel);
 
 unsigned scan_job_pixels(unsigned mm10, unsigned dpi)
 {
@@ -26,17 +29,20 @@ unsigned scan_job_pixels(unsigned mm10, unsigned dpi)
 size_t scan_job_band_buffer_size(const struct hal_scan_params *params, unsigned band_lines,
                                  int bilevel)
 {
-    size_t components, width, lines = scan_job_band_lines(band_lines);
-
     if (params == NULL)
         return 0;
-    components = params->color == HAL_SCAN_GREY ? 1 : 3;
-    width = scan_job_pixels(params->width_mm10, params->dpi);
+    return scan_job_band_bytes(scan_job_pixels(params->width_mm10, params->dpi),
+                               params->color == HAL_SCAN_GREY ? 1 : 3,
+                               scan_job_band_lines(band_lines), bilevel);
+}
+
+static size_t scan_job_band_bytes(unsigned width, unsigned components, unsigned lines, int bilevel)
+{
     if (!bilevel)
-        return width * components * lines;
+        return (size_t)width * components * lines;
     /* Error line first (int16 alignment), then the grey band, then packed rows. */
-    return scan_bilevel_err_buffer_size((unsigned)width) + width * lines +
-           scan_bilevel_row_bytes((unsigned)width) * lines;
+    return scan_bilevel_err_buffer_size(width) + (size_t)width * lines +
+           scan_bilevel_row_bytes(width) * lines;
 }
 
 int scan_job_init(struct scan_job *job, const struct scan_job_cfg *cfg)
@@ -154,7 +160,8 @@ static int scan_job_next_page(struct scan_job *job)
     if (index >= SCAN_JOB_MAX_PAGES)
         return scan_job_fail(job, SCAN_JOB_ERR_TOO_MANY_PAGES, 0);
     if (page.width == 0 || page.height == 0 || page.components != expect_components ||
-        (size_t)page.width * page.components * job->cfg.band_lines > job->cfg.band_buf_size)
+        scan_job_band_bytes(page.width, page.components, job->cfg.band_lines, job->cfg.bilevel) >
+            job->cfg.band_buf_size)
         return scan_job_fail(job, SCAN_JOB_ERR_PAGE_SIZE, 0);
 
     rc = job->cfg.bilevel ? scan_job_start_g4(job) : scan_job_start_jpeg(job);
@@ -166,15 +173,12 @@ static int scan_job_next_page(struct scan_job *job)
 
 static int scan_job_start_jpeg(struct scan_job *job)
 {
-    char name[HAL_STORAGE_NAME_MAX + 1];
     struct scan_jpeg_params jp;
     int rc;
 
-    rc = spool_page_name(name, sizeof(name), job->prefix, job->page.index + 1, "jpg");
-    if (rc == 0)
-        rc = spool_writer_open(&job->spool, job->cfg.storage, name);
+    rc = scan_job_open_blob(job, "jpg");
     if (rc != 0)
-        return scan_job_fail(job, scan_job_from_spool(rc), rc);
+        return rc;
     jp.width = job->page.width;
     jp.height = job->page.height;
     jp.components = job->page.components;
@@ -183,6 +187,19 @@ static int scan_job_start_jpeg(struct scan_job *job)
     rc = scan_jpeg_init(&job->jpeg, &jp, scan_job_sink, &job->spool);
     if (rc != 0)
         return scan_job_fail(job, scan_job_from_jpeg(job, rc), rc);
+    return 0;
+}
+
+/* Opens the spool writer on this page's data blob. */
+static int scan_job_open_blob(struct scan_job *job, const char *ext)
+{
+    char name[HAL_STORAGE_NAME_MAX + 1];
+    int rc = spool_page_name(name, sizeof(name), job->prefix, job->page.index + 1, ext);
+
+    if (rc == 0)
+        rc = spool_writer_open(&job->spool, job->cfg.storage, name);
+    if (rc != 0)
+        return scan_job_fail(job, scan_job_from_spool(rc), rc);
     return 0;
 }
 
@@ -249,14 +266,11 @@ static int scan_job_finish_page(struct scan_job *job)
 
     memset(pg, 0, sizeof(*pg));
     if (job->cfg.bilevel) {
-        char name[HAL_STORAGE_NAME_MAX + 1];
         struct scan_g4_info info;
 
-        rc = spool_page_name(name, sizeof(name), job->prefix, job->page.index + 1, "tif");
-        if (rc == 0)
-            rc = spool_writer_open(&job->spool, job->cfg.storage, name);
+        rc = scan_job_open_blob(job, "tif");
         if (rc != 0)
-            return scan_job_fail(job, scan_job_from_spool(rc), rc);
+            return rc;
         rc = scan_g4_finish(&job->g4, scan_job_sink, &job->spool);
         if (rc != 0)
             return scan_job_fail(job, scan_job_from_g4(job, rc), rc);

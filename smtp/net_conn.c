@@ -45,7 +45,7 @@ int net_conn_open(net_conn_t *c, const net_conn_params_t *p, const char *host, u
     c->port = port;
     memcpy(c->host, host, len + 1);
     c->state = NET_CONN_RESOLVING;
-    c->open_ms = c->stage_ms = net_conn_now(c);
+    c->stage_ms = net_conn_now(c);
 
     if (ipaddr_aton(host, &c->addr))
         return net_conn_connect(c);
@@ -156,7 +156,6 @@ static err_t net_conn_connected(void *arg, struct altcp_pcb *pcb, err_t err)
         c->p.engine->tls_ready(c->p.engine_ctx, now);
     } else {
         c->state = NET_CONN_CONNECTED;
-        c->stats.connect_ms = now - c->open_ms;
         c->started = 1;
         c->p.engine->start(c->p.engine_ctx, now);
     }
@@ -175,7 +174,6 @@ static err_t net_conn_recv(void *arg, struct altcp_pcb *pcb, struct pbuf *p, err
         net_conn_release(c, 0);
         return ERR_OK;
     }
-    c->stats.app_bytes_in += p->tot_len;
     for (struct pbuf *q = p; q; q = q->next)
         c->p.engine->feed(c->p.engine_ctx, q->payload, q->len, now);
     altcp_recved(pcb, p->tot_len);
@@ -251,14 +249,12 @@ static void net_conn_pump(net_conn_t *c)
         if (altcp_write(c->pcb, out, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
             break;
         e->sent(c->p.engine_ctx, n);
-        c->stats.app_bytes_out += n;
         wrote = 1;
         if (n < len)
             break;
     }
     if (c->pcb && wrote) {
         altcp_output(c->pcb);
-        c->stats.segments_out++;
     }
     if (c->pcb && c->p.tls_mode == NET_CONN_TLS_UPGRADE && !c->tls_active &&
         e->wants_tls(c->p.engine_ctx)) {

@@ -90,7 +90,6 @@ static int smtp_kw_eq(const char *p, size_t n, const char *kw);
 static int smtp_domain_check(const char *d, size_t len);
 static int smtp_validate(smtp_session_t *s);
 static int smtp_check_messages(smtp_session_t *s);
-static void smtp_wipe(void *p, size_t n);
 
 /* ---- public functions ---------------------------------------------------- */
 
@@ -142,9 +141,9 @@ void smtp_session_free(smtp_session_t *s)
 {
     if (s != NULL) {
         if (s->out != NULL) {
-            smtp_wipe(s->out, s->out_len); /* may hold an unsent AUTH line */
+            mbedtls_platform_zeroize(s->out, s->out_len); /* may hold an unsent AUTH line */
         }
-        smtp_wipe(s, sizeof(*s));
+        mbedtls_platform_zeroize(s, sizeof(*s));
     }
 }
 
@@ -1552,14 +1551,4 @@ static int smtp_validate(smtp_session_t *s)
         }
     }
     return 0;
-}
-
-/* memset that the compiler may not drop. */
-static void smtp_wipe(void *p, size_t n)
-{
-    volatile uint8_t *v = p;
-
-    while (n-- > 0) {
-        *v++ = 0;
-    }
 }

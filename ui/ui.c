@@ -289,7 +289,7 @@ static ui_ret_t ui_st_top(ui_t *ui, const ui_event_t *e)
             ui_sb_put(&sb, m->progress.stopping ? "Job stopped" : "E-mail not sent: ");
             if (!m->progress.stopping)
                 ui_sb_put(&sb, m->result.reply[0] ? m->result.reply : m->result.stage);
-            ui_strlcpy(m->warning_action, sizeof(m->warning_action), m->result.next, strlen(m->result.next));
+            ui_copy_str(m->warning_action, sizeof(m->warning_action), m->result.next);
         }
         if (m->screen == UI_SCR_PROGRESS)
             ui_tran(ui, UI_SCR_RESULT);
@@ -798,7 +798,7 @@ static ui_ret_t ui_st_setup(ui_t *ui, const ui_event_t *e)
         size_t n = g->count < UI_GATEWAYS_MAX ? g->count : UI_GATEWAYS_MAX;
 
         for (size_t i = 0; i < n; i++) {
-            ui_strlcpy(m->setup.gw[i], sizeof(m->setup.gw[i]), g->host[i], strlen(g->host[i]));
+            ui_copy_str(m->setup.gw[i], sizeof(m->setup.gw[i]), g->host[i]);
             m->setup.gw_port[i] = g->port[i];
         }
         m->setup.gw_count = (uint8_t)n;
@@ -1127,7 +1127,7 @@ static ui_ret_t ui_kb_insert(ui_t *ui, const char *s, size_t n)
      * into a header can never carry CR, LF or NUL. */
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        unsigned used = ui_utf8_decode(s + i, (unsigned)(n - i > 4 ? 4 : n - i), &cp);
+        unsigned used = ui_utf8_decode(s + i, n - i, &cp);
 
         if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
             (cp == 0xFFFD && !(used == 3 && (unsigned char)s[i] == 0xEF))) {
@@ -1626,7 +1626,7 @@ static ui_ret_t ui_signed_in(ui_t *ui, const char *from, const char *name, int l
         m->from_locked_user = (uint8_t)(lock != 0);
     }
     if (name != NULL && name[0] != '\0')
-        ui_strlcpy(m->from_hint, sizeof(m->from_hint), name, strlen(name));
+        ui_copy_str(m->from_hint, sizeof(m->from_hint), name);
     ui_status(ui, UI_STATUS_OK, "Signed in", NULL);
     ui_tran(ui, UI_SCR_SEND);
     return UI_HANDLED;

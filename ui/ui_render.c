@@ -48,6 +48,13 @@ static int ui_intersect(ui_area_t *out, ui_area_t a, ui_area_t b);
 static ui_area_t ui_wrect(const ui_widget_t *w);
 static uint32_t ui_whash(const ui_widget_t *w);
 
+/* Was the last frame's widget j drawn at w's place with w's look? */
+static int ui_r_same(const ui_render_t *r, size_t j, const ui_widget_t *w, uint32_t hash)
+{
+    return r->prev[j].hash == hash && r->prev[j].x == w->x && r->prev[j].y == w->y && r->prev[j].w == w->w &&
+           r->prev[j].h == w->h;
+}
+
 /* ------------------------------------------------------------------ API */
 
 int ui_render_init(ui_render_t *r, const struct hal_display *display, uint16_t *buf, size_t buf_px)
@@ -105,8 +112,7 @@ int ui_render_frame(ui_render_t *r, const ui_model_t *m)
             size_t j;
 
             for (j = 0; j < r->prev_count; j++)
-                if (r->prev[j].hash == hash[i] && r->prev[j].x == w->x && r->prev[j].y == w->y &&
-                    r->prev[j].w == w->w && r->prev[j].h == w->h)
+                if (ui_r_same(r, j, w, hash[i]))
                     break;
             if (j == r->prev_count)
                 ui_render_invalidate(r, ui_wrect(w));
@@ -115,8 +121,7 @@ int ui_render_frame(ui_render_t *r, const ui_model_t *m)
             size_t i;
 
             for (i = 0; i < l->count; i++)
-                if (r->prev[j].hash == hash[i] && r->prev[j].x == l->w[i].x && r->prev[j].y == l->w[i].y &&
-                    r->prev[j].w == l->w[i].w && r->prev[j].h == l->w[i].h)
+                if (ui_r_same(r, j, &l->w[i], hash[i]))
                     break;
             if (i == l->count)
                 ui_render_invalidate(r, r->prev[j].area); /* with its shadow */
@@ -317,20 +322,6 @@ static void ui_line(ui_ctx_t *c, ui_area_t clip, int x0, int y0, int x1, int y1,
 
 static int ui_cp_adv(const ui_font_t *f, uint32_t cp) { return ui_font_glyph(f, cp)->adv; }
 
-int ui_text_width(uint8_t font, const char *text, size_t len)
-{
-    const ui_font_t *f = &ui_font_table[font < UI_FONT_COUNT ? font : 0];
-    int w = 0;
-
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-
-        i += ui_utf8_decode(text + i, (unsigned)(len - i > 4 ? 4 : len - i), &cp);
-        w += ui_cp_adv(f, cp);
-    }
-    return w;
-}
-
 static int ui_glyph(ui_ctx_t *c, ui_area_t clip, const ui_font_t *f, uint32_t cp, int x, int base, uint16_t color)
 {
     const ui_glyph_t *g = ui_font_glyph(f, cp);
@@ -363,7 +354,7 @@ static int ui_run(ui_ctx_t *c, ui_area_t clip, const ui_font_t *f, const char *s
     for (size_t i = 0; i < len;) {
         uint32_t cp;
 
-        i += ui_utf8_decode(s + i, (unsigned)(len - i > 4 ? 4 : len - i), &cp);
+        i += ui_utf8_decode(s + i, len - i, &cp);
         if (x > clip.x1)
             break;
         x += ui_glyph(c, clip, f, mask ? UI_CP_BULLET : cp, x, base, color);
@@ -378,10 +369,15 @@ static int ui_run_width(const ui_font_t *f, const char *s, size_t len, int mask)
     for (size_t i = 0; i < len;) {
         uint32_t cp;
 
-        i += ui_utf8_decode(s + i, (unsigned)(len - i > 4 ? 4 : len - i), &cp);
+        i += ui_utf8_decode(s + i, len - i, &cp);
         w += ui_cp_adv(f, mask ? UI_CP_BULLET : cp);
     }
     return w;
+}
+
+int ui_text_width(uint8_t font, const char *text, size_t len)
+{
+    return ui_run_width(&ui_font_table[font < UI_FONT_COUNT ? font : 0], text, len, 0);
 }
 
 /* Bytes of s that fit in avail pixels. */
@@ -392,7 +388,7 @@ static size_t ui_fit(const ui_font_t *f, const char *s, size_t len, int mask, in
 
     while (i < len) {
         uint32_t cp;
-        unsigned n = ui_utf8_decode(s + i, (unsigned)(len - i > 4 ? 4 : len - i), &cp);
+        unsigned n = ui_utf8_decode(s + i, len - i, &cp);
         int adv = ui_cp_adv(f, mask ? UI_CP_BULLET : cp);
 
         if (w + adv > avail)
@@ -415,10 +411,13 @@ static size_t ui_fit_tail(const ui_font_t *f, const char *s, size_t len, int mas
 
         while (p > 0 && ((unsigned char)s[p] & 0xC0u) == 0x80u)
             p--;
-        ui_utf8_decode(s + p, (unsigned)(len - p > 4 ? 4 : len - p), &cp);
-        if (w + ui_cp_adv(f, mask ? UI_CP_BULLET : cp) > avail)
+        int adv;
+
+        ui_utf8_decode(s + p, len - p, &cp);
+        adv = ui_cp_adv(f, mask ? UI_CP_BULLET : cp);
+        if (w + adv > avail)
             break;
-        w += ui_cp_adv(f, mask ? UI_CP_BULLET : cp);
+        w += adv;
         start = p;
     }
     return start;

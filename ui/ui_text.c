@@ -28,7 +28,7 @@ const ui_glyph_t *ui_font_glyph(const ui_font_t *f, uint32_t cp)
     return &f->glyph[0];
 }
 
-unsigned ui_utf8_decode(const char *s, unsigned len, uint32_t *cp)
+unsigned ui_utf8_decode(const char *s, size_t len, uint32_t *cp)
 {
     const unsigned char *p = (const unsigned char *)s;
     unsigned need;

@@ -151,8 +151,6 @@ int ab_addr_equal(const char *a, const char *b);
 /* Case-folded comparison of two UTF-8 strings (lengths in bytes), <0, 0, >0.
  * Invalid bytes compare as themselves. */
 int ab_fold_cmp(const char *a, size_t alen, const char *b, size_t blen);
-/* 1 when the first plen bytes of prefix, folded, start s folded. */
-int ab_fold_prefix(const char *s, size_t slen, const char *prefix, size_t plen);
 
 /* A short English text for err (0: "ok"); never NULL. */
 const char *ab_strerror(int err);

@@ -58,6 +58,11 @@ int ldap_filter_ber_write(unsigned char **p, unsigned char *start, const ldap_fi
  * (len not included) or LDAP_ERR_NO_ROOM. */
 int ldap_ber_wrap(unsigned char **p, unsigned char *start, size_t len, unsigned char tag);
 
+/* 0 when a (NUL-terminated, at most 64 characters) is an attribute
+ * description (RFC 4512: a descr or a numeric OID, then ";option"s), the
+ * rule the filter applies to every attribute; else LDAP_ERR_BAD_ARGS. */
+int ldap_attr_check(const char *a);
+
 /* 0 when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, at
  * most U+10FFFF), else LDAP_ERR_BAD_UTF8. */
 int ldap_utf8_check(const char *s, size_t len);

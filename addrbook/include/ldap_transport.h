@@ -59,10 +59,7 @@ typedef struct ldap_transport_tls {
     const char *verify_name;
 } ldap_transport_tls_t;
 
-/* connect_ms, segments_out, app_bytes_out, app_bytes_in: see net_conn.h. */
-typedef net_conn_stats_t ldap_transport_stats_t;
-
-/* A net_conn_t carrying an LDAP client: public fields (stats, state, error,
+/* A net_conn_t carrying an LDAP client: public fields (state, error,
  * lwip_err, tls_active, tls_info) as net_conn.h says. */
 typedef net_conn_t ldap_transport_t;
 

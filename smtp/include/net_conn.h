@@ -87,15 +87,7 @@ typedef struct net_conn_params {
     uint8_t poll_interval;       /* lwIP's poll callback every poll_interval * 500 ms */
 } net_conn_params_t;
 
-typedef struct net_conn_stats {
-    uint32_t connect_ms;    /* open() to connected (TLS from the start: handshake included) */
-    uint32_t segments_out;  /* altcp_output() calls with engine bytes */
-    uint64_t app_bytes_out; /* engine bytes handed to the stack (before TLS) */
-    uint64_t app_bytes_in;  /* engine bytes received (after TLS) */
-} net_conn_stats_t;
-
 typedef struct net_conn {
-    net_conn_stats_t stats; /* public, read-only */
     net_conn_state_t state;
     int error;     /* 0, NET_CONN_ERR_* or SMTP_TLS_ERR_* (TLS failed, see tls_info) */
     int lwip_err;  /* the stack's err_t behind error */
@@ -109,7 +101,6 @@ typedef struct net_conn {
     char host[NET_CONN_HOST_MAX + 1];
     uint16_t port;
     ip_addr_t addr;    /* the server's address once resolved */
-    uint32_t open_ms;
     uint32_t stage_ms; /* when the current stage (DNS, connect, handshake) began */
 } net_conn_t;
 

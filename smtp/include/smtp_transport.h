@@ -2,7 +2,7 @@
  * connection (net_conn.h: lwIP altcp, DNS, TLS from the start or by STARTTLS
  * with smtp_tls.h's certificate rules, window-aware writes, timeouts).
  * An SMTP transport is a net_conn_t carrying an SMTP session: its public
- * fields (state, error, lwip_err, tls_active, tls_info, stats) are
+ * fields (state, error, lwip_err, tls_active, tls_info) are
  * net_conn.h's. Runs inside the super-loop: nothing here blocks. */
 #ifndef SMTP_TRANSPORT_H
 #define SMTP_TRANSPORT_H

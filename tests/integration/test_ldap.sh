@@ -11,14 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 SIM=${MFP_SIM:-$SIM} # another build's mfp-sim, e.g. while developing
 
-PEER=""
-stop_peer() {
-    [ -n "$PEER" ] || return 0
-    kill "$PEER" 2>/dev/null
-    wait "$PEER" 2>/dev/null
-    PEER=""
-}
-trap 'stop_peer; rm -rf "$T_TMP"' EXIT
+. "$(dirname "$0")/ldap_peer.sh"
 
 OUT=$T_TMP/out
 ERR=$T_TMP/err
@@ -226,23 +219,7 @@ else
     evidence "sign-in with the server down says the server cannot be reached"
 fi
 
-# --- the fault peer ----------------------------------------------------------------
-start_peer() {
-    rm -f "$T_TMP/ready" "$T_TMP/peer.log"
-    ip netns exec "$LAB_NS" /usr/bin/python3 tests/integration/ldap_faultpeer.py "$1" --port "$LAB_LDAP_FAULT_PORT" \
-        --ready "$T_TMP/ready" --log "$T_TMP/peer.log" 2>"$T_TMP/peer.err" &
-    PEER=$!
-    _n=0
-    while [ ! -f "$T_TMP/ready" ]; do
-        if [ "$_n" -ge 100 ] || ! kill -0 "$PEER" 2>/dev/null; then
-            cp "$T_TMP/peer.err" "$OUT"
-            stop_peer
-            return 1
-        fi
-        sleep 0.05
-        _n=$((_n + 1))
-    done
-}
+# --- the fault peer (start_peer: ldap_peer.sh) -------------------------------------
 for case in "drop:closed the connection during the search" \
     "malformed:cannot be decoded" \
     "silent:did not answer the search within 2 s" \

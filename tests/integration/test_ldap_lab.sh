@@ -10,14 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 LDIF=$LAB_LDAP_DIR/cache/main.ldif
-PEER=""
-stop_peer() {
-    [ -n "$PEER" ] || return 0
-    kill "$PEER" 2>/dev/null
-    wait "$PEER" 2>/dev/null
-    PEER=""
-}
-trap 'stop_peer; rm -rf "$T_TMP"' EXIT
+. "$(dirname "$0")/ldap_peer.sh"
 
 OUT=$T_TMP/out
 in_lab() { ip netns exec "$LAB_NS" "$@"; }
@@ -282,25 +275,6 @@ else
 fi
 
 # --- the fault peer --------------------------------------------------------------
-# start_peer MODE: run ldap_faultpeer.py in the lab on LAB_LDAP_FAULT_PORT;
-# 0 once it listens.
-start_peer() {
-    rm -f "$T_TMP/ready" "$T_TMP/peer.log"
-    # not through in_lab: $! must be the peer itself (ip netns exec execs)
-    ip netns exec "$LAB_NS" /usr/bin/python3 tests/integration/ldap_faultpeer.py "$1" --port "$LAB_LDAP_FAULT_PORT" \
-        --ready "$T_TMP/ready" --log "$T_TMP/peer.log" 2>"$T_TMP/peer.err" &
-    PEER=$!
-    _n=0
-    while [ ! -f "$T_TMP/ready" ]; do
-        if [ "$_n" -ge 100 ] || ! kill -0 "$PEER" 2>/dev/null; then
-            cp "$T_TMP/peer.err" "$OUT"
-            stop_peer
-            return 1
-        fi
-        sleep 0.05
-        _n=$((_n + 1))
-    done
-}
 FAULT=ldap://$LAB_GW:$LAB_LDAP_FAULT_PORT
 # fault MODE: ldapsearch against the peer under a 3 s timeout; sets rc.
 fault() {

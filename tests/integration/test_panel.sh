@@ -18,14 +18,7 @@ SUBJ="Panel $RUN"
 BOB=$(find "$(sh sim/lab/mailbox bob)/new" -type f 2>/dev/null | wc -l)
 PASS=$LAB_AUTH_PASS
 PANEL_LIMIT=300
-PEER=""
-stop_peer() {
-    [ -n "$PEER" ] || return 0
-    kill "$PEER" 2>/dev/null
-    wait "$PEER" 2>/dev/null
-    PEER=""
-}
-trap 'stop_peer; rm -rf "$T_TMP"' EXIT
+. "$(dirname "$0")/ldap_peer.sh"
 # panel NAME SCRIPT [options]: one mfp-sim process playing SCRIPT.
 panel() {
     name=$1
@@ -130,21 +123,6 @@ check "the message has To anna.petrova (from the directory) and From the signed-
 #    again, typing and Cc's autocomplete still work; Sign in fails clearly in
 #    the same bound. The book is the one section 1 seeded; each mode gets a
 #    fresh --state. Each panel run is bounded (PANEL_LIMIT): nothing hangs.
-start_peer() {
-    rm -f "$T_TMP/ready"
-    ip netns exec "$LAB_NS" /usr/bin/python3 tests/integration/ldap_faultpeer.py "$1" --port "$LAB_LDAP_FAULT_PORT" \
-        --entries 0 --ready "$T_TMP/ready" --log "$T_TMP/peer-$1.log" 2>"$T_TMP/peer-$1.err" &
-    PEER=$!
-    n=0
-    while [ ! -f "$T_TMP/ready" ]; do
-        if [ "$n" -ge 100 ] || ! kill -0 "$PEER" 2>/dev/null; then
-            stop_peer
-            return 1
-        fi
-        sleep 0.05
-        n=$((n + 1))
-    done
-}
 PANEL_LIMIT=60
 FAULT_MS=4500      # the 2 s timeout + 2.5 s
 FAULT_TEST_MS=9500 # the same + DHCP (the Test brings the network up)
@@ -158,8 +136,8 @@ EOC
     STATE=$T_TMP/state-fault-$FAULT_MODE
     mkdir -p "$STATE"
     cp "$T_TMP/state/addrbook.a" "$STATE/"
-    if ! start_peer "$FAULT_MODE"; then
-        not_ok "the fault peer starts on $LAB_GW:$LAB_LDAP_FAULT_PORT (mode $FAULT_MODE): $(tail -2 "$T_TMP/peer-$FAULT_MODE.err")"
+    if ! start_peer "$FAULT_MODE" --entries 0; then
+        not_ok "the fault peer starts on $LAB_GW:$LAB_LDAP_FAULT_PORT (mode $FAULT_MODE): $(tail -2 "$T_TMP/peer.err")"
         continue
     fi
     t0=$(date +%s)
@@ -169,7 +147,7 @@ EOC
     stop_peer
     check "fault peer '$FAULT_MODE': LDAP Test says '$FAULT_TEST_WHY'; 'al' keeps the Local alice@example.test and the status says 'Local addresses only. Directory: ... $FAULT_WHY' within $FAULT_MS ms; Home, E-mail, typing, Cc still work; Sign in says '$FAULT_SIGNIN_WHY' within $FAULT_MS ms ($t s in all, rc $rc) $(why "fault_$FAULT_MODE")" [ "$rc" -eq 0 ]
     check "fault peer '$FAULT_MODE': the panel really connected to it (its log)" \
-        grep -q connect "$T_TMP/peer-$FAULT_MODE.log"
+        grep -q connect "$T_TMP/peer.log"
     check "fault peer '$FAULT_MODE': the directory's failure is in the panel's log" \
         grep -q "panel: directory autocomplete: .*$FAULT_WHY" "$T_TMP/fault_$FAULT_MODE.err"
 done

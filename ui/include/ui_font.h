@@ -9,6 +9,7 @@
 #ifndef UI_FONT_H
 #define UI_FONT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ui_glyph {
@@ -53,6 +54,6 @@ const ui_glyph_t *ui_font_glyph(const ui_font_t *f, uint32_t cp);
  * returns the bytes used (1..4). Malformed input (stray continuation bytes,
  * overlong forms, surrogates, truncation) yields U+FFFD and consumes one
  * byte, so decoding always advances. len must be > 0. */
-unsigned ui_utf8_decode(const char *s, unsigned len, uint32_t *cp);
+unsigned ui_utf8_decode(const char *s, size_t len, uint32_t *cp);
 
 #endif
